@@ -1,0 +1,280 @@
+//! What the reverse sweep needs to know about each variable.
+//!
+//! - **active**: it depends on a `wrt` parameter through differentiable
+//!   operations, so it gets an adjoint. Integers, indices, lengths,
+//!   comparisons and `detach(..)` results never do.
+//! - **needed**: the reverse sweep reads its value (a rule such as `a·b`
+//!   reads `b`; an adjoint write `x̄[i] += ..` reads `i`). A needed variable
+//!   that is overwritten has its old value saved, and restored when the
+//!   reverse sweep passes the overwrite: in a local outside loops, on a tape
+//!   inside them. `s += t` needs neither `s` nor `t`, so a loop accumulating
+//!   a sum stores nothing.
+//! - **stable**: assigned once per execution of its scope (parameters, loop
+//!   indices, `let` without reassignment). A stable variable declared in a
+//!   loop body whose initialiser reads only stable values is **recomputed**
+//!   at the top of the reversed body instead of taped.
+//! - **hoisted**: declared inside a block but read by the reverse sweep, so
+//!   it is declared at function level where the reverse sweep can see it.
+
+use crate::exits::leaves_loop;
+use crate::ir::*;
+use crate::rules;
+
+pub struct Analysis {
+    pub active: Vec<bool>,
+    pub needed: Vec<bool>,
+    pub stable: Vec<bool>,
+    pub recompute: Vec<bool>,
+    pub hoisted: Vec<bool>,
+}
+
+impl Analysis {
+    pub fn expr_active(&self, e: &Expr) -> bool {
+        expr_active(e, &self.active)
+    }
+
+    /// Whether a condition inside a loop is evaluated again in the reverse
+    /// sweep rather than recorded.
+    pub fn reevaluate(&self, p: &Passive) -> bool {
+        p.reads.iter().all(|v| self.stable[*v])
+    }
+
+    /// Whether a `for` loop is reversed by iterating its range backwards.
+    pub fn reversible_range(&self, iter: &Iter, body: &[Stmt]) -> bool {
+        match &iter.range {
+            Some(r) => !leaves_loop(body) && self.reevaluate(&r.lo) && self.reevaluate(&r.hi),
+            None => false,
+        }
+    }
+
+    /// Whether the assignment of `v` at `ctx` must save the old value.
+    pub fn saves(&self, v: VarId, ctx: Ctx, is_let: bool) -> bool {
+        if !self.needed[v] {
+            return false;
+        }
+        if is_let {
+            ctx.in_loop && !self.recompute[v]
+        } else {
+            true
+        }
+    }
+}
+
+fn expr_active(e: &Expr, active: &[bool]) -> bool {
+    match e {
+        Expr::Lit(_) | Expr::Opaque(..) | Expr::Empty(_) => false,
+        Expr::Var(v, _) | Expr::Index(v, _) => active[*v],
+        Expr::Neg(a, _) | Expr::Cast(a, _, _) | Expr::Copy(a, _) => expr_active(a, active),
+        Expr::Bin(_, a, b, _) => expr_active(a, active) || expr_active(b, active),
+        Expr::Prim { args, .. } | Expr::List { elems: args, .. } => args.iter().any(|a| expr_active(a, active)),
+        Expr::Splat { elem, .. } => expr_active(elem, active),
+    }
+}
+
+fn visit(b: &[Stmt], f: &mut impl FnMut(&Stmt)) {
+    for s in b {
+        f(s);
+        match s {
+            Stmt::If { then_b, else_b, .. } => {
+                visit(then_b, f);
+                visit(else_b, f);
+            }
+            Stmt::For { body, .. } | Stmt::While { body, .. } | Stmt::Loop { body } => visit(body, f),
+            _ => {}
+        }
+    }
+}
+
+pub fn analyse(func: &Func, wrt: &[bool]) -> Analysis {
+    let n = func.vars.len();
+    let mut active = vec![false; n];
+    for (i, v) in func.vars.iter().enumerate() {
+        if let Origin::Param(p) = v.origin {
+            active[i] = wrt[p];
+        }
+    }
+    // Activity: a fixpoint, since a loop may make a variable active after
+    // its first use.
+    loop {
+        let mut changed = false;
+        visit(&func.body, &mut |s| {
+            let (target, value) = match s {
+                Stmt::Let { var, init: Some(e), .. } => (*var, e),
+                Stmt::Assign { place, value, .. } => (place.var(), value),
+                Stmt::Push { var, value } => (*var, value),
+                _ => return,
+            };
+            if !active[target] && expr_active(value, &active) {
+                active[target] = true;
+                changed = true;
+            }
+        });
+        if !changed {
+            break;
+        }
+    }
+
+    let stable: Vec<bool> = func
+        .vars
+        .iter()
+        .map(|v| match v.origin {
+            Origin::Param(_) | Origin::LoopIndex => true,
+            Origin::Local => v.assignments == 1 && v.initialised,
+            Origin::Result | Origin::ExitFlag => false,
+        })
+        .collect();
+
+    let mut an = Analysis { active, needed: vec![false; n], stable, recompute: vec![false; n], hoisted: vec![false; n] };
+
+    // Buffers declared in a loop are re-created each iteration; the reverse
+    // sweep needs each one back to size its adjoint.
+    for (i, v) in func.vars.iter().enumerate() {
+        if an.active[i] && v.shape != Shape::Scalar && v.ctx.in_loop && v.origin == Origin::Local {
+            an.needed[i] = true;
+        }
+    }
+
+    // Needed values: a fixpoint, since recomputing a value needs its inputs.
+    loop {
+        let before = an.needed.clone();
+        let mut needed = an.needed.clone();
+        let mut lets: Vec<(VarId, Ctx, Expr)> = Vec::new();
+        visit(&func.body, &mut |s| match s {
+            Stmt::Let { var, init: Some(e), .. } => {
+                if an.active[*var] {
+                    need_expr(e, false, &an, &mut needed);
+                }
+                lets.push((*var, func.vars[*var].ctx, e.clone()));
+            }
+            Stmt::Assign { place, value, .. } => {
+                let v = place.var();
+                if an.active[v] {
+                    need_expr(value, false, &an, &mut needed);
+                    if let Place::Index(_, idx) = place {
+                        idx.iter().for_each(|p| mark(&p.reads, &mut needed));
+                    }
+                }
+            }
+            Stmt::Push { var, value } if an.active[*var] => need_expr(value, false, &an, &mut needed),
+            _ => {}
+        });
+        // Conditions and ranges the reverse sweep evaluates again.
+        mark_reevaluated(&func.body, Ctx::TOP, &an, &mut needed);
+        for (v, ctx, e) in &lets {
+            let recompute = needed[*v] && ctx.in_loop && an.stable[*v] && reads_stable(e, &an);
+            an.recompute[*v] = recompute;
+            if recompute {
+                need_expr(e, true, &an, &mut needed);
+            }
+        }
+        an.needed = needed;
+        if an.needed == before {
+            break;
+        }
+    }
+
+    for (i, v) in func.vars.iter().enumerate() {
+        an.hoisted[i] = v.ctx.nested
+            && v.origin == Origin::Local
+            && (an.needed[i] || (an.active[i] && v.shape != Shape::Scalar));
+    }
+    an
+}
+
+fn reads_stable(e: &Expr, an: &Analysis) -> bool {
+    let mut reads = Vec::new();
+    e.reads(&mut reads);
+    reads.iter().all(|v| an.stable[*v])
+}
+
+fn mark(reads: &[VarId], needed: &mut [bool]) {
+    for v in reads {
+        needed[*v] = true;
+    }
+}
+
+fn mark_reevaluated(b: &[Stmt], ctx: Ctx, an: &Analysis, needed: &mut [bool]) {
+    for s in b {
+        match s {
+            Stmt::If { cond, then_b, else_b } => {
+                if ctx.in_loop && an.reevaluate(cond) {
+                    mark(&cond.reads, needed);
+                }
+                let inner = Ctx { nested: true, in_loop: ctx.in_loop };
+                mark_reevaluated(then_b, inner, an, needed);
+                mark_reevaluated(else_b, inner, an, needed);
+            }
+            Stmt::For { iter, body, .. } => {
+                if an.reversible_range(iter, body) {
+                    if let Some(r) = &iter.range {
+                        mark(&r.lo.reads, needed);
+                        mark(&r.hi.reads, needed);
+                    }
+                }
+                mark_reevaluated(body, Ctx { nested: true, in_loop: true }, an, needed);
+            }
+            Stmt::While { body, .. } | Stmt::Loop { body } => {
+                mark_reevaluated(body, Ctx { nested: true, in_loop: true }, an, needed)
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Marks what the reverse sweep reads to differentiate `e`, or to recompute
+/// it when `value` is set.
+fn need_expr(e: &Expr, value: bool, an: &Analysis, needed: &mut [bool]) {
+    match e {
+        Expr::Lit(_) => {}
+        Expr::Var(v, _) => {
+            if value {
+                needed[*v] = true;
+            }
+        }
+        Expr::Index(v, idx) => {
+            if value || an.active[*v] {
+                idx.iter().for_each(|p| mark(&p.reads, needed));
+            }
+            if value {
+                needed[*v] = true;
+            }
+        }
+        Expr::Neg(a, _) | Expr::Cast(a, _, _) | Expr::Copy(a, _) => need_expr(a, value, an, needed),
+        Expr::Bin(op, a, b, _) => {
+            let prim = rules::operator(op.rule_name());
+            let mask = prim.needed(&[an.expr_active(a), an.expr_active(b)]);
+            need_expr(a, value || mask[0], an, needed);
+            need_expr(b, value || mask[1], an, needed);
+        }
+        Expr::Prim { prim, args, .. } => {
+            let acts: Vec<bool> = args.iter().map(|a| an.expr_active(a)).collect();
+            let mask = prim.needed(&acts);
+            for (a, m) in args.iter().zip(mask) {
+                need_expr(a, value || m, an, needed);
+            }
+        }
+        Expr::Opaque(p, _) | Expr::Empty(p) => {
+            if value {
+                mark(&p.reads, needed);
+            }
+        }
+        Expr::Splat { elem, len, .. } => {
+            need_expr(elem, value, an, needed);
+            if value {
+                mark(&len.reads, needed);
+            }
+        }
+        Expr::List { elems, .. } => elems.iter().for_each(|x| need_expr(x, value, an, needed)),
+    }
+}
+
+impl BinOp {
+    pub fn rule_name(self) -> &'static str {
+        match self {
+            BinOp::Add => "add",
+            BinOp::Sub => "sub",
+            BinOp::Mul => "mul",
+            BinOp::Div => "div",
+        }
+    }
+}

@@ -1,0 +1,311 @@
+//! Expressions in the sweeps: printing them back as Rust, splitting them into
+//! named intermediate values (A-normal form), and their pullbacks.
+//!
+//! ```text
+//! s += (x[i] * y).sin();      forward:  let t1 = x[i] * y; let t2 = t1.sin();
+//!                             reverse:  let d1 = rules::sin(&t1, &t2, d);
+//!                                       let (d2, d3) = rules::mul(&x[i], &y, &t1, d1);
+//!                                       x_adj[i] += d2; y_adj += d3;
+//! ```
+
+use crate::ir::*;
+use crate::reverse::Gen;
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+
+/// An expression split into named values, kept for its pullback.
+pub struct Node {
+    /// Tokens that evaluate to the node's value (an identifier or an atom).
+    pub val: TokenStream,
+    pub kind: NodeKind,
+}
+
+pub enum NodeKind {
+    Constant,
+    Var(VarId),
+    Index(VarId, TokenStream),
+    Op { rule: &'static str, children: Vec<Node>, differentiable: Vec<bool> },
+    Cast(Box<Node>),
+    Copy(Box<Node>),
+    Splat(Box<Node>),
+    List(Vec<Node>),
+}
+
+fn is_atomic(e: &syn::Expr) -> bool {
+    matches!(e, syn::Expr::Lit(_) | syn::Expr::Path(_) | syn::Expr::Paren(_))
+}
+
+fn binop_tokens(op: BinOp) -> TokenStream {
+    match op {
+        BinOp::Add => quote!(+),
+        BinOp::Sub => quote!(-),
+        BinOp::Mul => quote!(*),
+        BinOp::Div => quote!(/),
+    }
+}
+
+impl Gen<'_> {
+    pub fn passive_tokens(&self, p: &Passive) -> TokenStream {
+        let e = &p.expr;
+        quote!(#e)
+    }
+
+    fn index_tokens(&self, idx: &[Passive]) -> TokenStream {
+        let parts = idx.iter().map(|p| {
+            let t = self.passive_tokens(p);
+            quote!([#t])
+        });
+        quote!(#(#parts)*)
+    }
+
+    /// The expression as Rust, as the user wrote it (variables renamed).
+    pub fn print(&self, e: &Expr) -> TokenStream {
+        match e {
+            Expr::Lit(l) => quote!(#l),
+            Expr::Var(v, _) => self.ident(*v),
+            Expr::Index(v, idx) => {
+                let b = self.ident(*v);
+                let i = self.index_tokens(idx);
+                quote!(#b #i)
+            }
+            Expr::Neg(a, span) => {
+                let a = self.print_operand(a);
+                quote_spanned!(*span=> -#a)
+            }
+            Expr::Bin(op, a, b, span) => {
+                let (a, b, op) = (self.print_operand(a), self.print_operand(b), binop_tokens(*op));
+                quote_spanned!(*span=> #a #op #b)
+            }
+            Expr::Prim { prim, args, spelling, span } => {
+                let name = syn::Ident::new(prim.name, *span);
+                match spelling {
+                    Spelling::Method => {
+                        let recv = self.print_operand(&args[0]);
+                        let rest = args[1..].iter().map(|a| self.print(a));
+                        quote_spanned!(*span=> #recv.#name(#(#rest),*))
+                    }
+                    Spelling::Path(path) => {
+                        let all = args.iter().map(|a| self.print(a));
+                        quote_spanned!(*span=> #path(#(#all),*))
+                    }
+                }
+            }
+            Expr::Cast(a, ty, span) => {
+                let a = self.print_operand(a);
+                quote_spanned!(*span=> #a as #ty)
+            }
+            Expr::Opaque(p, _) | Expr::Empty(p) => self.passive_tokens(p),
+            Expr::Copy(a, span) => {
+                let a = self.print(a);
+                quote_spanned!(*span=> ::autodiff::__private::snapshot(&#a))
+            }
+            Expr::Splat { elem, len, array, span } => {
+                let (elem, len) = (self.print(elem), self.passive_tokens(len));
+                if *array {
+                    quote_spanned!(*span=> [#elem; #len])
+                } else {
+                    quote_spanned!(*span=> ::std::vec![#elem; #len])
+                }
+            }
+            Expr::List { elems, array, span } => {
+                let elems = elems.iter().map(|x| self.print(x));
+                if *array {
+                    quote_spanned!(*span=> [#(#elems),*])
+                } else {
+                    quote_spanned!(*span=> ::std::vec![#(#elems),*])
+                }
+            }
+        }
+    }
+
+    /// An operand of an operator or a method receiver: parenthesised unless atomic.
+    fn print_operand(&self, e: &Expr) -> TokenStream {
+        let t = self.print(e);
+        let atomic = match e {
+            Expr::Lit(l) => !l.to_token_stream_string().starts_with('-'),
+            Expr::Var(..) | Expr::Index(..) | Expr::Prim { spelling: Spelling::Path(_), .. } => true,
+            Expr::Prim { .. } | Expr::Copy(..) | Expr::Splat { .. } | Expr::List { .. } => true,
+            Expr::Opaque(p, _) | Expr::Empty(p) => is_atomic(&p.expr) || matches!(p.expr, syn::Expr::MethodCall(_) | syn::Expr::Call(_) | syn::Expr::Index(_)),
+            _ => false,
+        };
+        if atomic {
+            t
+        } else {
+            quote!((#t))
+        }
+    }
+
+    /// Splits `e` into named values, appending their `let`s to `out`.
+    pub fn anf(&mut self, e: &Expr, out: &mut TokenStream) -> Node {
+        if !self.an.expr_active(e) {
+            let atomic = match e {
+                Expr::Lit(_) | Expr::Var(..) => true,
+                Expr::Opaque(p, _) => is_atomic(&p.expr),
+                _ => false,
+            };
+            let t = self.print(e);
+            let val = if atomic { t } else { self.bind("c", t, out) };
+            return Node { val, kind: NodeKind::Constant };
+        }
+        match e {
+            Expr::Var(v, _) => Node { val: self.ident(*v), kind: NodeKind::Var(*v) },
+            Expr::Index(v, idx) => {
+                let i = self.index_tokens(idx);
+                let b = self.ident(*v);
+                Node { val: quote!(#b #i), kind: NodeKind::Index(*v, i) }
+            }
+            Expr::Neg(a, span) => {
+                let a = self.anf(a, out);
+                let av = &a.val;
+                let val = self.bind("t", quote_spanned!(*span=> -#av), out);
+                Node { val, kind: NodeKind::Op { rule: "neg", children: vec![a], differentiable: vec![true] } }
+            }
+            Expr::Bin(op, a, b, span) => {
+                let (a, b) = (self.anf(a, out), self.anf(b, out));
+                let (av, bv, o) = (&a.val, &b.val, binop_tokens(*op));
+                let val = self.bind("t", quote_spanned!(*span=> #av #o #bv), out);
+                Node { val, kind: NodeKind::Op { rule: op.rule_name(), children: vec![a, b], differentiable: vec![true, true] } }
+            }
+            Expr::Prim { prim, args, spelling, span } => {
+                let children: Vec<Node> = args.iter().map(|a| self.anf(a, out)).collect();
+                let name = syn::Ident::new(prim.name, *span);
+                let vals: Vec<&TokenStream> = children.iter().map(|c| &c.val).collect();
+                let call = match spelling {
+                    Spelling::Method => {
+                        let (recv, rest) = (vals[0], &vals[1..]);
+                        quote_spanned!(*span=> #recv.#name(#(#rest),*))
+                    }
+                    Spelling::Path(path) => quote_spanned!(*span=> #path(#(#vals),*)),
+                };
+                let val = self.bind("t", call, out);
+                Node { val, kind: NodeKind::Op { rule: prim.name, children, differentiable: prim.differentiable.to_vec() } }
+            }
+            Expr::Cast(a, ty, span) => {
+                let a = self.anf(a, out);
+                let av = &a.val;
+                let val = self.bind("t", quote_spanned!(*span=> #av as #ty), out);
+                Node { val, kind: NodeKind::Cast(Box::new(a)) }
+            }
+            Expr::Copy(a, span) => {
+                let a = self.anf(a, out);
+                let av = &a.val;
+                let val = self.bind("t", quote_spanned!(*span=> ::autodiff::__private::snapshot(&#av)), out);
+                Node { val, kind: NodeKind::Copy(Box::new(a)) }
+            }
+            Expr::Splat { elem, len, array, span } => {
+                let c = self.anf(elem, out);
+                let (cv, len) = (&c.val, self.passive_tokens(len));
+                let t = if *array { quote_spanned!(*span=> [#cv; #len]) } else { quote_spanned!(*span=> ::std::vec![#cv; #len]) };
+                let val = self.bind("t", t, out);
+                Node { val, kind: NodeKind::Splat(Box::new(c)) }
+            }
+            Expr::List { elems, array, span } => {
+                let cs: Vec<Node> = elems.iter().map(|x| self.anf(x, out)).collect();
+                let vals = cs.iter().map(|c| &c.val);
+                let t = if *array { quote_spanned!(*span=> [#(#vals),*]) } else { quote_spanned!(*span=> ::std::vec![#(#vals),*]) };
+                let val = self.bind("t", t, out);
+                Node { val, kind: NodeKind::List(cs) }
+            }
+            Expr::Lit(_) | Expr::Opaque(..) | Expr::Empty(_) => Node { val: self.print(e), kind: NodeKind::Constant },
+        }
+    }
+
+    fn bind(&mut self, base: &str, value: TokenStream, out: &mut TokenStream) -> TokenStream {
+        let t = self.names.fresh(base);
+        out.extend(quote!(let #t = #value;));
+        quote!(#t)
+    }
+
+    /// Emits the pullback of `node` for the cotangent `d` (an identifier or
+    /// an element of one).
+    pub fn pullback(&mut self, node: &Node, d: TokenStream, out: &mut TokenStream) {
+        match &node.kind {
+            NodeKind::Constant => {}
+            NodeKind::Var(v) => {
+                let adj = self.adj(*v);
+                if self.f.vars[*v].shape == Shape::Scalar {
+                    out.extend(quote!(#adj += #d;));
+                } else {
+                    out.extend(quote!(::autodiff::__private::accumulate(&mut #adj[..], &#d[..]);));
+                }
+            }
+            NodeKind::Index(v, idx) => {
+                let adj = self.adj(*v);
+                let var = &self.f.vars[*v];
+                let row = var.shape == Shape::Array(2) && idx.to_string().matches('[').count() == 1;
+                if row {
+                    out.extend(quote!(::autodiff::__private::accumulate(&mut #adj #idx[..], &#d[..]);));
+                } else {
+                    out.extend(quote!(#adj #idx += #d;));
+                }
+            }
+            NodeKind::Op { rule, children, differentiable } => {
+                let rule = syn::Ident::new(rule, proc_macro2::Span::call_site());
+                let args = children.iter().map(|c| {
+                    let v = &c.val;
+                    quote!(&#v)
+                });
+                let y = &node.val;
+                let call = quote!(::autodiff::__private::rules::#rule(#(#args,)* &#y, #d));
+                let slots: Vec<(usize, bool)> = differentiable
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, d)| **d)
+                    .map(|(i, _)| (i, !matches!(children[i].kind, NodeKind::Constant)))
+                    .collect();
+                if !slots.iter().any(|(_, active)| *active) {
+                    return;
+                }
+                if slots.len() == 1 {
+                    let dk = self.names.fresh("d");
+                    out.extend(quote!(let #dk = #call;));
+                    self.pullback(&children[slots[0].0], quote!(#dk), out);
+                } else {
+                    let mut pats = Vec::new();
+                    let mut todo = Vec::new();
+                    for (i, active) in slots {
+                        if active {
+                            let dk = self.names.fresh("d");
+                            pats.push(quote!(#dk));
+                            todo.push((i, dk));
+                        } else {
+                            pats.push(quote!(_));
+                        }
+                    }
+                    out.extend(quote!(let (#(#pats),*) = #call;));
+                    for (i, dk) in todo {
+                        self.pullback(&children[i], quote!(#dk), out);
+                    }
+                }
+            }
+            NodeKind::Cast(c) => {
+                let dk = self.names.fresh("d");
+                let cv = &c.val;
+                out.extend(quote!(let #dk = ::autodiff::__private::rules::cast(&#cv, #d);));
+                self.pullback(c, quote!(#dk), out);
+            }
+            NodeKind::Copy(c) => self.pullback(c, d, out),
+            NodeKind::Splat(c) => {
+                let dk = self.names.fresh("d");
+                out.extend(quote!(let #dk = ::autodiff::__private::rules::splat(&#d[..]);));
+                self.pullback(c, quote!(#dk), out);
+            }
+            NodeKind::List(cs) => {
+                for (k, c) in cs.iter().enumerate() {
+                    let k = proc_macro2::Literal::usize_unsuffixed(k);
+                    self.pullback(c, quote!(#d[#k]), out);
+                }
+            }
+        }
+    }
+}
+
+trait LitString {
+    fn to_token_stream_string(&self) -> String;
+}
+
+impl LitString for syn::Lit {
+    fn to_token_stream_string(&self) -> String {
+        quote::ToTokens::to_token_stream(self).to_string()
+    }
+}

@@ -1,0 +1,281 @@
+//! Assembling the output: the original function, unchanged, and next to it
+//! `f_vjp` (forward sweep, seeding, reverse sweep) and `f_grad` (zeroed
+//! buffers, one `f_vjp` call with seed 1). On errors, the original function,
+//! the errors, and bodiless stand-ins of the companions, so that code calling
+//! them sees no follow-on errors.
+
+use crate::activity::{self, Analysis};
+use crate::diagnostics::Diagnostics;
+use crate::ir::*;
+use crate::names::Names;
+use crate::reverse::Gen;
+use crate::signature::{Kind, Signature};
+use crate::{args, exits, lower, signature};
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote};
+
+pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let mut diag = Diagnostics::default();
+    let args = args::parse(attr, &mut diag);
+    let func: syn::ItemFn = match syn::parse2(item.clone()) {
+        Ok(f) => f,
+        Err(_) => {
+            let message = "`#[differentiate]` applies to functions: put it on a `fn` that returns `f64` or `f32`";
+            let err = match syn::parse2::<syn::Item>(item.clone()) {
+                Ok(it) => syn::Error::new_spanned(item_head(&it), message),
+                Err(e) => e,
+            };
+            let err = err.to_compile_error();
+            return quote!(#err #item);
+        }
+    };
+    let sig = signature::analyse(&func.sig, &args, &mut diag);
+    let Some(sig) = sig else {
+        return with_errors(&func, None, diag);
+    };
+    let mut names = Names::default();
+    for p in &sig.params {
+        names.reserve(&p.ident.to_string());
+    }
+    let seed = names.fresh("seed");
+    let buffers: Vec<Option<Ident>> =
+        sig.params.iter().map(|p| p.wrt.then(|| names.fresh(&format!("d_{}", p.ident)))).collect();
+
+    let mut f = lower::lower(&sig, &func.block, &mut names, &mut diag);
+    exits::normalize(&mut f, &mut names);
+    let wrt: Vec<bool> = sig.params.iter().map(|p| p.wrt).collect();
+    let an = activity::analyse(&f, &wrt);
+    check_rules(&f, &an, &mut diag);
+    if diag.has_errors() {
+        return with_errors(&func, Some((&sig, &seed, &buffers)), diag);
+    }
+    let vjp = vjp(&func, &sig, &f, &an, &mut names, &seed, &buffers, &mut diag);
+    if diag.has_errors() {
+        return with_errors(&func, Some((&sig, &seed, &buffers)), diag);
+    }
+    let grad = grad(&func, &sig, &buffers);
+    quote!(#func #vjp #grad)
+}
+
+/// The first tokens of an item, for an error that points at it.
+fn item_head(it: &syn::Item) -> TokenStream {
+    match it {
+        syn::Item::Struct(s) => {
+            let (k, i) = (&s.struct_token, &s.ident);
+            quote!(#k #i)
+        }
+        syn::Item::Enum(e) => {
+            let (k, i) = (&e.enum_token, &e.ident);
+            quote!(#k #i)
+        }
+        syn::Item::Impl(i) => {
+            let k = &i.impl_token;
+            quote!(#k)
+        }
+        other => quote!(#other),
+    }
+}
+
+fn with_errors(func: &syn::ItemFn, companions: Option<(&Signature, &Ident, &[Option<Ident>])>, diag: Diagnostics) -> TokenStream {
+    let errors = diag.into_result().err().map(|e| e.to_compile_error());
+    let stubs = companions.map(|(sig, seed, buffers)| {
+        let (vjp_sig, grad_sig) = signatures(func, sig, seed, buffers);
+        let body = quote!({ ::core::panic!("`#[differentiate]` reported errors for this function") });
+        let grad = grad_sig.map(|g| quote!(#[allow(unused_variables, dead_code)] #g #body));
+        quote!(#[allow(unused_variables, dead_code)] #vjp_sig #body #grad)
+    });
+    quote!(#func #errors #stubs)
+}
+
+/// Reports every use of a function or method without a derivative rule on a
+/// value that carries a gradient.
+fn check_rules(f: &Func, an: &Analysis, diag: &mut Diagnostics) {
+    fn expr(e: &Expr, an: &Analysis, diag: &mut Diagnostics) {
+        match e {
+            Expr::Opaque(p, Opaque::NoRule { what, span }) if p.reads.iter().any(|v| an.active[*v]) => diag.error_at(
+                *span,
+                format!(
+                    "{what} has no derivative rule, and its input depends on the differentiated parameters; \
+                     use an operation with a rule (see the supported-language table), or wrap the input in \
+                     `detach(...)` if no gradient should flow through it"
+                ),
+            ),
+            Expr::Neg(a, _) | Expr::Cast(a, _, _) | Expr::Copy(a, _) => expr(a, an, diag),
+            Expr::Bin(_, a, b, _) => {
+                expr(a, an, diag);
+                expr(b, an, diag);
+            }
+            Expr::Prim { args, .. } | Expr::List { elems: args, .. } => args.iter().for_each(|a| expr(a, an, diag)),
+            Expr::Splat { elem, .. } => expr(elem, an, diag),
+            _ => {}
+        }
+    }
+    fn block(b: &[Stmt], an: &Analysis, diag: &mut Diagnostics) {
+        for s in b {
+            match s {
+                Stmt::Let { init: Some(e), .. } | Stmt::Assign { value: e, .. } | Stmt::Push { value: e, .. } | Stmt::Eval(e) => {
+                    expr(e, an, diag)
+                }
+                Stmt::If { then_b, else_b, .. } => {
+                    block(then_b, an, diag);
+                    block(else_b, an, diag);
+                }
+                Stmt::For { body, .. } | Stmt::While { body, .. } | Stmt::Loop { body } => block(body, an, diag),
+                _ => {}
+            }
+        }
+    }
+    block(&f.body, an, diag);
+}
+
+/// The signatures of `f_vjp` and (for a scalar result) `f_grad`.
+fn signatures(func: &syn::ItemFn, sig: &Signature, seed: &Ident, buffers: &[Option<Ident>]) -> (TokenStream, Option<TokenStream>) {
+    let vis = &func.vis;
+    let name = &func.sig.ident;
+    let (vjp_name, grad_name) = (format_ident!("{}_vjp", name), format_ident!("{}_grad", name));
+    let generics = &func.sig.generics;
+    let where_clause = &generics.where_clause;
+    let params: Vec<TokenStream> = sig
+        .params
+        .iter()
+        .map(|p| {
+            let (i, t) = (&p.ident, &p.ty);
+            quote!(#i: #t)
+        })
+        .collect();
+    let (kind, elem) = &sig.result;
+    let ret = match &func.sig.output {
+        syn::ReturnType::Type(_, t) => quote!(#t),
+        syn::ReturnType::Default => quote!(()),
+    };
+    let seed_ty = kind.seed_type(elem);
+    let bufs = sig.params.iter().zip(buffers).filter_map(|(p, b)| {
+        let (b, (kind, elem)) = (b.as_ref()?, p.kind.as_ref()?);
+        let ty = kind.buffer_type(elem);
+        Some(quote!(#b: #ty))
+    });
+    let vjp = quote!(#vis fn #vjp_name #generics (#(#params,)* #seed: #seed_ty, #(#bufs),*) -> #ret #where_clause);
+    let grad = matches!(kind, Kind::Scalar).then(|| {
+        let grads: Vec<TokenStream> = sig.params.iter().filter(|p| p.wrt).filter_map(|p| p.kind.as_ref()).map(|(k, e)| k.grad_type(e)).collect();
+        let g = if grads.len() == 1 { grads[0].clone() } else { quote!((#(#grads),*)) };
+        quote!(#vis fn #grad_name #generics (#(#params),*) -> (#ret, #g) #where_clause)
+    });
+    (vjp, grad)
+}
+
+fn fn_link(name: &Ident) -> String {
+    format!("[`{name}`]")
+}
+
+#[allow(clippy::too_many_arguments)]
+fn vjp(func: &syn::ItemFn, sig: &Signature, f: &Func, an: &Analysis, names: &mut Names, seed: &Ident, buffers: &[Option<Ident>], diag: &mut Diagnostics) -> TokenStream {
+    let (head, _) = signatures(func, sig, seed, buffers);
+    let mut checks = TokenStream::new();
+    for (p, b) in sig.params.iter().zip(buffers) {
+        let (Some(b), Some((kind, _))) = (b, &p.kind) else { continue };
+        let (bs, ps) = (b.to_string(), p.ident.to_string());
+        let pi = &p.ident;
+        match kind {
+            Kind::Slice => checks.extend(quote!(::autodiff::__private::check_len(#bs, #ps, #b.len(), #pi.len());)),
+            Kind::Rows => checks.extend(quote!(::autodiff::__private::check_rows(#bs, #ps, &*#b, &#pi[..]);)),
+            Kind::Scalar | Kind::Array(_) => {}
+        }
+    }
+
+    let mut gen = Gen::new(f, an, names, diag);
+    // Adjoints: the caller's buffers for parameters, locals otherwise.
+    let mut adj_decls = TokenStream::new();
+    for (id, var) in f.vars.iter().enumerate() {
+        if !an.active[id] {
+            continue;
+        }
+        gen.adjoints[id] = Some(match var.origin {
+            Origin::Param(p) => {
+                let b = &buffers[p];
+                match &sig.params[p].kind {
+                    Some((Kind::Scalar, _)) => quote!((*#b)),
+                    _ => quote!(#b),
+                }
+            }
+            Origin::Local | Origin::Result => {
+                let a = gen.names.fresh(&format!("{}_adj", var.ident));
+                let v = &var.ident;
+                if var.origin == Origin::Result {
+                    let init = match &sig.result.0 {
+                        Kind::Scalar => quote!(#seed),
+                        Kind::Array(_) => quote!(*#seed),
+                        _ => quote!({
+                            ::autodiff::__private::check_len("seed", "result", #seed.len(), #v.len());
+                            #seed.to_vec()
+                        }),
+                    };
+                    adj_decls.extend(quote!(let mut #a = #init;));
+                } else if var.shape == Shape::Scalar {
+                    adj_decls.extend(quote!(let mut #a = 0.0;));
+                } else {
+                    adj_decls.extend(quote!(let mut #a = ::autodiff::__private::zero_like(&#v);));
+                }
+                quote!(#a)
+            }
+            Origin::LoopIndex | Origin::ExitFlag => continue,
+        });
+    }
+    let sweeps = gen.block(&f.body, Ctx::TOP);
+    let decls = std::mem::take(&mut gen.decls);
+    let exit = f.exit_flag.map(|v| {
+        let i = &f.vars[v].ident;
+        quote!(let mut #i: u8 = 0;)
+    });
+    let value = &f.vars[f.result].ident;
+    let (fwd, rev) = (sweeps.fwd, sweeps.rev);
+    let name = &func.sig.ident;
+    let doc = format!(
+        "Vector-Jacobian product of {}: returns its value and adds `seedᵀ·∂{name}/∂(wrt)` into the gradient buffers (the caller zeroes them). Generated by `#[differentiate]`.",
+        fn_link(name)
+    );
+    quote! {
+        #[doc = #doc]
+        #[allow(dead_code, unused_mut, unused_variables, unused_assignments, unused_parens, unreachable_code, clippy::all, clippy::pedantic)]
+        #head {
+            #checks
+            #exit
+            #decls
+            #fwd
+            #adj_decls
+            #rev
+            #value
+        }
+    }
+}
+
+fn grad(func: &syn::ItemFn, sig: &Signature, buffers: &[Option<Ident>]) -> TokenStream {
+    let dummy = Ident::new("seed", proc_macro2::Span::mixed_site());
+    let (_, Some(head)) = signatures(func, sig, &dummy, buffers) else {
+        return TokenStream::new();
+    };
+    let name = &func.sig.ident;
+    let vjp_name = format_ident!("{}_vjp", name);
+    let mut zero = TokenStream::new();
+    let mut bufs = Vec::new();
+    for (p, b) in sig.params.iter().zip(buffers) {
+        if let Some(b) = b {
+            let pi = &p.ident;
+            zero.extend(quote!(let mut #b = ::autodiff::__private::zero_like(&#pi);));
+            bufs.push(b.clone());
+        }
+    }
+    let args = sig.params.iter().map(|p| &p.ident);
+    let grads = if bufs.len() == 1 { quote!(#(#bufs)*) } else { quote!((#(#bufs),*)) };
+    let value = Ident::new("value", proc_macro2::Span::mixed_site());
+    let doc = format!("Value and gradient of {}. Generated by `#[differentiate]`.", fn_link(name));
+    quote! {
+        #[doc = #doc]
+        #[inline]
+        #[allow(dead_code)]
+        #head {
+            #zero
+            let #value = #vjp_name(#(#args,)* 1.0, #(&mut #bufs),*);
+            (#value, #grads)
+        }
+    }
+}

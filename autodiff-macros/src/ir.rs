@@ -1,0 +1,207 @@
+//! The intermediate representation: the function body as structured control
+//! flow over named variables, with every float operation the macro must
+//! differentiate spelled out and everything else kept as opaque Rust.
+
+use crate::rules::Prim;
+use proc_macro2::{Ident, Span, TokenStream};
+use syn::Type;
+
+pub type VarId = usize;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Shape {
+    Scalar,
+    /// A slice, `Vec` or array; `1` for floats, `2` for rows of floats.
+    Array(u8),
+    /// Not known from the syntax (never active, or handled generically).
+    Unknown,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// The `i`th parameter.
+    Param(usize),
+    Local,
+    /// A `for` loop's index: the reverse loop binds it again.
+    LoopIndex,
+    /// The result of the function.
+    Result,
+    /// The exit code of `break`/`continue`/`return` lowered to a flag.
+    ExitFlag,
+}
+
+/// Where a statement sits: at the top of the function body (its locals are
+/// still in scope in the reverse sweep), inside a branch, inside a loop.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct Ctx {
+    pub nested: bool,
+    pub in_loop: bool,
+}
+
+impl Ctx {
+    pub const TOP: Ctx = Ctx { nested: false, in_loop: false };
+}
+
+pub struct Var {
+    pub ident: Ident,
+    pub origin: Origin,
+    pub ty: Option<Type>,
+    pub shape: Shape,
+    /// Where the variable is declared.
+    pub ctx: Ctx,
+    /// Number of statements that assign it, its `let` included.
+    pub assignments: usize,
+    /// Whether its `let` has an initialiser.
+    pub initialised: bool,
+}
+
+/// An opaque Rust expression: emitted as written (with variables renamed).
+#[derive(Clone)]
+pub struct Passive {
+    pub expr: syn::Expr,
+    pub reads: Vec<VarId>,
+}
+
+/// Why an opaque expression has no derivative.
+#[derive(Clone)]
+pub enum Opaque {
+    /// Its value is a constant: comparisons, integer casts, `len`, `floor`,
+    /// `detach(..)`. Fine whatever it reads.
+    Constant,
+    /// A function or method without a derivative rule: an error if it reads
+    /// an active value.
+    NoRule { what: String, span: Span },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+/// How a primitive was spelled, so the forward sweep writes it back the same.
+#[derive(Clone)]
+pub enum Spelling {
+    /// `recv.name(args)`.
+    Method,
+    /// `path(args)`, e.g. `f64::sin(x)`.
+    Path(TokenStream),
+}
+
+#[derive(Clone)]
+pub enum Expr {
+    /// A literal (float or integer).
+    Lit(syn::Lit),
+    Var(VarId, Span),
+    /// `v[i]`, `v[i][j]`.
+    Index(VarId, Vec<Passive>),
+    Neg(Box<Expr>, Span),
+    Bin(BinOp, Box<Expr>, Box<Expr>, Span),
+    Prim { prim: &'static Prim, args: Vec<Expr>, spelling: Spelling, span: Span },
+    /// `e as f32` / `e as f64`.
+    Cast(Box<Expr>, Type, Span),
+    Opaque(Passive, Opaque),
+    /// A copy of a whole buffer: `v.clone()`, `v.to_vec()`, or a buffer
+    /// variable used by value.
+    Copy(Box<Expr>, Span),
+    /// `vec![e; n]` / `[e; N]`.
+    Splat { elem: Box<Expr>, len: Passive, array: bool, span: Span },
+    /// `vec![a, b, ...]` / `[a, b, ...]`.
+    List { elems: Vec<Expr>, array: bool, span: Span },
+    /// `Vec::new()`, `Vec::with_capacity(n)`: an empty buffer.
+    Empty(Passive),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum AssignOp {
+    Set,
+    Add,
+    Sub,
+}
+
+#[derive(Clone)]
+pub enum Place {
+    Var(VarId),
+    Index(VarId, Vec<Passive>),
+}
+
+impl Place {
+    pub fn var(&self) -> VarId {
+        match self {
+            Place::Var(v) | Place::Index(v, _) => *v,
+        }
+    }
+}
+
+/// The iterator of a `for` loop.
+#[derive(Clone)]
+pub struct Iter {
+    pub expr: Passive,
+    /// `lo..hi`, `lo..=hi` and `.rev()` of them reverse without a tape.
+    pub range: Option<RangeIter>,
+}
+
+#[derive(Clone)]
+pub struct RangeIter {
+    pub lo: Passive,
+    pub hi: Passive,
+    pub inclusive: bool,
+    pub reversed: bool,
+}
+
+#[derive(Clone)]
+pub enum Stmt {
+    Let { var: VarId, init: Option<Expr> },
+    Assign { place: Place, op: AssignOp, value: Expr, span: Span },
+    /// `v.push(e)`.
+    Push { var: VarId, value: Expr },
+    /// An expression evaluated for its side effects only.
+    Eval(Expr),
+    If { cond: Passive, then_b: Vec<Stmt>, else_b: Vec<Stmt> },
+    For { var: Option<VarId>, iter: Iter, body: Vec<Stmt> },
+    While { cond: Passive, body: Vec<Stmt> },
+    Loop { body: Vec<Stmt> },
+    Break,
+    Continue,
+    /// Set by lowering; `exits` rewrites it into an assignment to the result.
+    Return(Expr, Span),
+    /// `exit = code`: a `break` (2), `continue` (1) or `return` (3) that
+    /// must let the rest of its block be skipped rather than jump.
+    Flag(u8),
+    /// End of a loop body whose exits are flags: leave or go on, by the flag.
+    ExitDispatch,
+}
+
+pub struct Func {
+    pub vars: Vec<Var>,
+    pub body: Vec<Stmt>,
+    pub result: VarId,
+    pub exit_flag: Option<VarId>,
+}
+
+impl Expr {
+    /// Variables read anywhere in the expression.
+    pub fn reads(&self, out: &mut Vec<VarId>) {
+        match self {
+            Expr::Lit(_) => {}
+            Expr::Var(v, _) => out.push(*v),
+            Expr::Index(v, idx) => {
+                out.push(*v);
+                idx.iter().for_each(|p| out.extend(&p.reads));
+            }
+            Expr::Neg(e, _) | Expr::Cast(e, _, _) | Expr::Copy(e, _) => e.reads(out),
+            Expr::Bin(_, a, b, _) => {
+                a.reads(out);
+                b.reads(out);
+            }
+            Expr::Prim { args, .. } | Expr::List { elems: args, .. } => args.iter().for_each(|a| a.reads(out)),
+            Expr::Opaque(p, _) | Expr::Empty(p) => out.extend(&p.reads),
+            Expr::Splat { elem, len, .. } => {
+                elem.reads(out);
+                out.extend(&len.reads);
+            }
+        }
+    }
+}

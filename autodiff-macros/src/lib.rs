@@ -1,0 +1,44 @@
+//! The `#[differentiate]` attribute of [`autodiff`](https://docs.rs/autodiff).
+//! Use it through the `autodiff` crate, which documents it.
+//!
+//! The expansion is a pipeline, one module per phase:
+//!
+//! | phase | module | does |
+//! |---|---|---|
+//! | options | [`args`] | parses `wrt(...)` |
+//! | signature | [`signature`] | which parameters carry gradients, and their shapes |
+//! | lower | [`lower`] | syn → IR with structured control flow, variables renamed apart |
+//! | exits | [`exits`] | `break`/`continue`/`return` → structured form |
+//! | activity | [`activity`] | active, needed, stable, hoisted variables |
+//! | reverse | [`reverse`], [`anf`] | forward sweep and reverse sweep of each statement |
+//! | emit | [`emit`] | the `_vjp` and `_grad` functions |
+//!
+//! Derivative rules are looked up in one table ([`rules`]) and live in
+//! `autodiff_runtime::rules`. Errors are collected in [`diagnostics`] and all
+//! reported together.
+
+mod activity;
+mod anf;
+mod args;
+mod diagnostics;
+mod emit;
+mod exits;
+mod ir;
+mod lower;
+mod names;
+mod reverse;
+mod rules;
+mod signature;
+
+use proc_macro::TokenStream;
+
+/// Generates `f_grad` (value and gradient) and `f_vjp` (vector-Jacobian
+/// product) next to the function it is put on. See the `autodiff` crate.
+#[proc_macro_attribute]
+pub fn differentiate(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let out = emit::expand(attr.into(), item.into());
+    if std::env::var_os("AUTODIFF_DEBUG_EXPANSION").is_some() {
+        eprintln!("{out}");
+    }
+    out.into()
+}

@@ -1,0 +1,475 @@
+//! The two sweeps. Each statement yields its forward code (the primal, plus
+//! saving what it overwrites and recording the branch it takes) and its
+//! reverse code (restoring what it overwrote and propagating adjoints); a
+//! block's reverse code is its statements' reverse code in reverse order.
+//!
+//! ```text
+//! for i in 0..n {            forward:  for i in 0..n { s += x[i] * x[i]; }
+//!     s += x[i] * x[i];      reverse:  for i in (0..n).rev() {
+//! }                                        let d = s_adj;
+//!                                          let t = x[i] * x[i];
+//!                                          let (d1, d2) = rules::mul(&x[i], &x[i], &t, d);
+//!                                          d_x[i] += d1; d_x[i] += d2;
+//!                                      }
+//! ```
+//!
+//! Values the reverse sweep reads are there because of three mechanisms,
+//! chosen per variable by `activity`: a statement at the top of the function
+//! keeps its intermediate values in locals the reverse sweep still sees;
+//! inside blocks they are recomputed from restored state; overwritten values
+//! that are needed are saved in a local, a slot, or a tape inside loops.
+
+use crate::activity::Analysis;
+use crate::anf::Node;
+use crate::diagnostics::Diagnostics;
+use crate::exits;
+use crate::ir::*;
+use crate::names::Names;
+use proc_macro2::{Ident, TokenStream};
+use quote::quote;
+
+pub struct Gen<'a> {
+    pub f: &'a Func,
+    pub an: &'a Analysis,
+    pub names: &'a mut Names,
+    pub diag: &'a mut Diagnostics,
+    /// Function-level declarations: hoisted variables, slots, tapes.
+    pub decls: TokenStream,
+    /// Adjoint of each variable, where it has one.
+    pub adjoints: Vec<Option<TokenStream>>,
+    /// Tapes created inside each enclosing loop, to reserve before it runs.
+    loop_tapes: Vec<Vec<Ident>>,
+}
+
+/// Where a saved value or a recorded decision lives until the reverse sweep.
+enum Store {
+    /// A local of the function's top block.
+    Local(Ident),
+    /// A function-level variable written at most once (inside a branch).
+    Slot(Ident),
+    /// Inside a loop: one value per iteration.
+    Tape(Ident),
+}
+
+impl Store {
+    fn save(&self, value: TokenStream) -> TokenStream {
+        match self {
+            Store::Local(s) => quote!(let #s = #value;),
+            Store::Slot(s) => quote!(#s = #value;),
+            Store::Tape(s) => quote!(#s.push(#value);),
+        }
+    }
+
+    fn load(&self) -> TokenStream {
+        match self {
+            Store::Local(s) | Store::Slot(s) => quote!(#s),
+            Store::Tape(s) => quote!(#s.pop()),
+        }
+    }
+}
+
+/// Forward and reverse code of one statement or block.
+#[derive(Default)]
+pub struct Sweeps {
+    pub fwd: TokenStream,
+    pub rev: TokenStream,
+}
+
+impl<'a> Gen<'a> {
+    pub fn new(f: &'a Func, an: &'a Analysis, names: &'a mut Names, diag: &'a mut Diagnostics) -> Self {
+        Gen { f, an, names, diag, decls: TokenStream::new(), adjoints: vec![None; f.vars.len()], loop_tapes: Vec::new() }
+    }
+
+    pub fn ident(&self, v: VarId) -> TokenStream {
+        let i = &self.f.vars[v].ident;
+        quote!(#i)
+    }
+
+    pub fn adj(&self, v: VarId) -> TokenStream {
+        match &self.adjoints[v] {
+            Some(t) => t.clone(),
+            None => quote!(compile_error!("internal: missing adjoint")),
+        }
+    }
+
+    fn store(&mut self, ctx: Ctx, base: &str) -> Store {
+        let id = self.names.fresh(base);
+        if ctx.in_loop {
+            self.decls.extend(quote!(let mut #id = ::autodiff::__private::Tape::new();));
+            if let Some(l) = self.loop_tapes.last_mut() {
+                l.push(id.clone());
+            }
+            Store::Tape(id)
+        } else if ctx.nested {
+            self.decls.extend(quote!(let mut #id = ::core::default::Default::default();));
+            Store::Slot(id)
+        } else {
+            Store::Local(id)
+        }
+    }
+
+    pub fn block(&mut self, b: &[Stmt], ctx: Ctx) -> Sweeps {
+        let mut fwd = TokenStream::new();
+        let mut revs = Vec::new();
+        // Stable values of a nested block are recomputed at the top of its
+        // reverse code, before anything reads them.
+        let mut recompute = TokenStream::new();
+        for s in b {
+            if let Stmt::Let { var, init: Some(e), .. } = s {
+                if ctx.nested && self.an.recompute[*var] {
+                    let (v, e) = (self.ident(*var), self.print(e));
+                    recompute.extend(quote!(#v = #e;));
+                }
+            }
+            let sw = self.stmt(s, ctx);
+            fwd.extend(sw.fwd);
+            revs.push(sw.rev);
+        }
+        let mut rev = recompute;
+        rev.extend(revs.into_iter().rev());
+        Sweeps { fwd, rev }
+    }
+
+    fn stmt(&mut self, s: &Stmt, ctx: Ctx) -> Sweeps {
+        match s {
+            Stmt::Let { var, init, .. } => self.let_stmt(*var, init.as_ref(), ctx),
+            Stmt::Assign { place, op, value, span } => {
+                let mut sw = self.assign(place, *op, value, ctx);
+                let rev = sw.rev;
+                sw.rev = quote::quote_spanned!(*span=> #rev);
+                sw
+            }
+            Stmt::Push { var, value } => self.push(*var, value, ctx),
+            Stmt::Eval(e) => {
+                let e = self.print(e);
+                Sweeps { fwd: quote!(let _ = #e;), rev: TokenStream::new() }
+            }
+            Stmt::If { cond, then_b, else_b } => self.if_stmt(cond, then_b, else_b, ctx),
+            Stmt::For { var, iter, body } => self.for_loop(*var, iter, body, ctx),
+            Stmt::While { cond, body } => {
+                let c = self.passive_tokens(cond);
+                self.counted_loop(|body| quote!(while #c { #body }), body, ctx)
+            }
+            Stmt::Loop { body } => self.counted_loop(|body| quote!(loop { #body }), body, ctx),
+            Stmt::Break => Sweeps { fwd: quote!(break;), rev: TokenStream::new() },
+            Stmt::Continue => Sweeps { fwd: quote!(continue;), rev: TokenStream::new() },
+            Stmt::Flag(code) => {
+                let flag = self.exit_flag();
+                Sweeps { fwd: quote!(#flag = #code;), rev: TokenStream::new() }
+            }
+            Stmt::ExitDispatch => {
+                let flag = self.exit_flag();
+                let (c, b) = (exits::CONTINUE, exits::BREAK);
+                let fwd = quote! {
+                    if #flag != 0 {
+                        if #flag == #c { #flag = 0; } else { if #flag == #b { #flag = 0; } break; }
+                    }
+                };
+                Sweeps { fwd, rev: TokenStream::new() }
+            }
+            Stmt::Return(_, span) => {
+                self.diag.error_at(*span, "internal error: unlowered `return`");
+                Sweeps::default()
+            }
+        }
+    }
+
+    fn exit_flag(&self) -> TokenStream {
+        match self.f.exit_flag {
+            Some(v) => self.ident(v),
+            None => quote!(compile_error!("internal: missing exit flag")),
+        }
+    }
+
+    /// The value a save keeps: the variable or element about to be overwritten.
+    fn saved_value(&self, place: &Place, reads_itself: bool) -> (TokenStream, TokenStream) {
+        match place {
+            Place::Var(v) => {
+                let id = self.ident(*v);
+                if self.f.vars[*v].shape == Shape::Scalar {
+                    (quote!(#id), id)
+                } else if reads_itself {
+                    (quote!(::autodiff::__private::snapshot(&#id)), id)
+                } else {
+                    (quote!(::autodiff::__private::take(&mut #id)), id)
+                }
+            }
+            Place::Index(v, idx) => {
+                let id = self.ident(*v);
+                let i = self.index_tokens_pub(idx);
+                (quote!(#id #i), quote!(#id #i))
+            }
+        }
+    }
+
+    pub fn index_tokens_pub(&self, idx: &[Passive]) -> TokenStream {
+        let parts = idx.iter().map(|p| {
+            let t = self.passive_tokens(p);
+            quote!([#t])
+        });
+        quote!(#(#parts)*)
+    }
+
+    /// Saves the old value of `place` in forward; restores it in reverse.
+    fn save_restore(&mut self, place: &Place, value: &Expr, ctx: Ctx, is_let: bool) -> (TokenStream, TokenStream) {
+        let v = place.var();
+        if !self.an.saves(v, ctx, is_let) {
+            return (TokenStream::new(), TokenStream::new());
+        }
+        let mut reads = Vec::new();
+        value.reads(&mut reads);
+        let (saved, target) = self.saved_value(place, reads.contains(&v));
+        let base = format!("{}_saved", self.f.vars[v].ident);
+        let store = self.store(ctx, &base);
+        let load = store.load();
+        (store.save(saved), quote!(#target = #load;))
+    }
+
+    /// Reads the adjoint of `place` into a fresh cotangent and, for `=`,
+    /// resets it: the old value is overwritten, so its adjoint starts at 0.
+    fn take_adjoint(&mut self, place: &Place, reset: bool, out: &mut TokenStream) -> Ident {
+        let d = self.names.fresh("d");
+        let v = place.var();
+        let adj = self.adj(v);
+        let scalar_elem = match place {
+            Place::Var(_) => self.f.vars[v].shape == Shape::Scalar,
+            Place::Index(_, idx) => !(self.f.vars[v].shape == Shape::Array(2) && idx.len() == 1),
+        };
+        let target = match place {
+            Place::Var(_) => adj,
+            Place::Index(_, idx) => {
+                let i = self.index_tokens_pub(idx);
+                quote!(#adj #i)
+            }
+        };
+        if scalar_elem {
+            out.extend(quote!(let #d = #target;));
+            if reset {
+                out.extend(quote!(#target = 0.0;));
+            }
+        } else {
+            out.extend(quote!(let #d = ::autodiff::__private::snapshot(&#target);));
+            if reset {
+                out.extend(quote!(::autodiff::__private::Adjoint::set_zero(&mut #target[..]);));
+            }
+        }
+        d
+    }
+
+    /// Forward and reverse of `place op value`, shared by `let` and assignment.
+    fn assignment(&mut self, place: &Place, op: AssignOp, value: &Expr, ctx: Ctx, is_let: bool, fwd_store: impl FnOnce(TokenStream) -> TokenStream) -> Sweeps {
+        let v = place.var();
+        let (save, restore) = self.save_restore(place, value, ctx, is_let);
+        let active_target = self.an.active[v];
+        let mut fwd = save;
+        let mut rev = TokenStream::new();
+        if !active_target {
+            fwd.extend(fwd_store(self.print(value)));
+            rev.extend(restore);
+            return Sweeps { fwd, rev };
+        }
+        let reset = op == AssignOp::Set && (ctx.in_loop || !is_let);
+        let d = self.take_adjoint(place, reset, &mut rev);
+        rev.extend(restore);
+        let node: Node = if ctx.nested {
+            fwd.extend(fwd_store(self.print(value)));
+            self.anf(value, &mut rev)
+        } else {
+            let node = self.anf(value, &mut fwd);
+            fwd.extend(fwd_store(node.val.clone()));
+            node
+        };
+        let d = match op {
+            AssignOp::Sub => {
+                let n = self.names.fresh("d");
+                rev.extend(quote!(let #n = -#d;));
+                n
+            }
+            _ => d,
+        };
+        self.pullback(&node, quote!(#d), &mut rev);
+        if op == AssignOp::Set && is_let && ctx.in_loop && self.f.vars[v].shape != Shape::Scalar {
+            // The buffer of the previous iteration is back: size its adjoint.
+            let (id, adj) = (self.ident(v), self.adj(v));
+            rev.extend(quote!(::autodiff::__private::reset_like(&mut #adj, &#id);));
+        }
+        Sweeps { fwd, rev: quote!({ #rev }) }
+    }
+
+    fn let_stmt(&mut self, var: VarId, init: Option<&Expr>, ctx: Ctx) -> Sweeps {
+        let info = &self.f.vars[var];
+        let id = info.ident.clone();
+        let hoisted = self.an.hoisted[var];
+        let ty = info.ty.as_ref().map(|t| quote!(: #t));
+        if info.origin == Origin::Result && init.is_none() {
+            return Sweeps { fwd: quote!(let mut #id #ty = ::core::default::Default::default();), rev: TokenStream::new() };
+        }
+        if hoisted {
+            self.decls.extend(quote!(let mut #id #ty = ::core::default::Default::default();));
+        }
+        let Some(init) = init else {
+            // A needed value is saved before each assignment, so it must
+            // start initialised.
+            let fwd = if hoisted {
+                TokenStream::new()
+            } else if self.an.needed[var] {
+                quote!(let mut #id #ty = ::core::default::Default::default();)
+            } else {
+                quote!(let mut #id #ty;)
+            };
+            return Sweeps { fwd, rev: TokenStream::new() };
+        };
+        let mutable = info.assignments > 1;
+        let mutability = if mutable { quote!(mut) } else { TokenStream::new() };
+        self.assignment(&Place::Var(var), AssignOp::Set, init, ctx, true, move |value| {
+            if hoisted {
+                quote!(#id = #value;)
+            } else {
+                quote!(let #mutability #id #ty = #value;)
+            }
+        })
+    }
+
+    fn assign(&mut self, place: &Place, op: AssignOp, value: &Expr, ctx: Ctx) -> Sweeps {
+        let target = match place {
+            Place::Var(v) => self.ident(*v),
+            Place::Index(v, idx) => {
+                let (id, i) = (self.ident(*v), self.index_tokens_pub(idx));
+                quote!(#id #i)
+            }
+        };
+        let sym = match op {
+            AssignOp::Set => quote!(=),
+            AssignOp::Add => quote!(+=),
+            AssignOp::Sub => quote!(-=),
+        };
+        self.assignment(place, op, value, ctx, false, move |value| quote!(#target #sym #value;))
+    }
+
+    fn push(&mut self, var: VarId, value: &Expr, ctx: Ctx) -> Sweeps {
+        let id = self.ident(var);
+        let mut rev = TokenStream::new();
+        let mut fwd = TokenStream::new();
+        let restore = if self.an.needed[var] { quote!(#id.pop();) } else { TokenStream::new() };
+        if !self.an.active[var] {
+            let v = self.print(value);
+            return Sweeps { fwd: quote!(#id.push(#v);), rev: restore };
+        }
+        let d = self.names.fresh("d");
+        let adj = self.adj(var);
+        rev.extend(quote!(let #d = ::autodiff::__private::pop_adjoint(&mut #adj);));
+        rev.extend(restore);
+        let node = if ctx.nested {
+            let v = self.print(value);
+            fwd.extend(quote!(#id.push(#v);));
+            self.anf(value, &mut rev)
+        } else {
+            let node = self.anf(value, &mut fwd);
+            let v = &node.val;
+            fwd.extend(quote!(#id.push(#v);));
+            node
+        };
+        self.pullback(&node, quote!(#d), &mut rev);
+        Sweeps { fwd, rev: quote!({ #rev }) }
+    }
+
+    fn if_stmt(&mut self, cond: &Passive, then_b: &[Stmt], else_b: &[Stmt], ctx: Ctx) -> Sweeps {
+        let inner = Ctx { nested: true, in_loop: ctx.in_loop };
+        let c = self.passive_tokens(cond);
+        let t = self.block(then_b, inner);
+        let e = self.block(else_b, inner);
+        let (tf, tr, ef, er) = (t.fwd, t.rev, e.fwd, e.rev);
+        let else_f = if ef.is_empty() { TokenStream::new() } else { quote!(else { #ef }) };
+        if tr.is_empty() && er.is_empty() {
+            // Nothing to undo in either branch: no need to know which ran.
+            return Sweeps { fwd: quote!(if #c { #tf } #else_f), rev: TokenStream::new() };
+        }
+        let (pre, fwd_cond, rev_cond) = if ctx.in_loop && self.an.reevaluate(cond) {
+            (TokenStream::new(), c.clone(), c)
+        } else {
+            let store = self.store(ctx, "branch");
+            match &store {
+                Store::Local(b) => (quote!(let #b: bool = #c;), quote!(#b), quote!(#b)),
+                Store::Slot(b) => (quote!(#b = #c;), quote!(#b), quote!(#b)),
+                Store::Tape(_) => {
+                    let b = self.names.fresh("taken");
+                    let save = store.save(quote!(#b));
+                    (quote!(let #b: bool = #c; #save), quote!(#b), store.load())
+                }
+            }
+        };
+        let else_r = if er.is_empty() { TokenStream::new() } else { quote!(else { #er }) };
+        Sweeps { fwd: quote!(#pre if #fwd_cond { #tf } #else_f), rev: quote!(if #rev_cond { #tr } #else_r) }
+    }
+
+    fn for_loop(&mut self, var: Option<VarId>, iter: &Iter, body: &[Stmt], ctx: Ctx) -> Sweeps {
+        let inner = Ctx { nested: true, in_loop: true };
+        let it = self.passive_tokens(&iter.expr);
+        let i = match var {
+            Some(v) => self.ident(v),
+            None => quote!(_),
+        };
+        self.loop_tapes.push(Vec::new());
+        let b = self.block(body, inner);
+        let mut tapes = self.loop_tapes.pop().unwrap_or_default();
+        let (bf, br) = (b.fwd, b.rev);
+        if self.an.reversible_range(iter, body) {
+            let Some(r) = &iter.range else { return Sweeps::default() };
+            let (lo, hi) = (self.passive_tokens(&r.lo), self.passive_tokens(&r.hi));
+            let range = if r.inclusive { quote!(#lo..=#hi) } else { quote!(#lo..#hi) };
+            let rev_iter = if r.reversed { range } else { quote!((#range).rev()) };
+            let fwd = self.reserved_loop(&i, it, &tapes, quote!(#bf));
+            let rev = if br.is_empty() { br } else { quote!(for #i in #rev_iter { #br }) };
+            return Sweeps { fwd, rev };
+        }
+        // Early exits or a stepped range: record the indices and the count.
+        let n = self.names.fresh("trips");
+        let idx_tape = var.map(|_| {
+            let s = self.store(inner, "index");
+            if let Store::Tape(t) = &s {
+                tapes.push(t.clone());
+            }
+            s
+        });
+        let push_idx = idx_tape.as_ref().map(|s| s.save(quote!(#i)));
+        let load_idx = idx_tape.as_ref().map(|s| {
+            let l = s.load();
+            quote!(let #i = #l;)
+        });
+        let count = self.store(ctx, "trips");
+        let save_n = count.save(quote!(#n));
+        let load_n = count.load();
+        let looped = self.reserved_loop(&i, it, &tapes, quote!(#n += 1; #push_idx #bf));
+        let fwd = quote!(let mut #n: usize = 0; #looped #save_n);
+        let rev = quote!(for _ in 0..#load_n { #load_idx #br });
+        Sweeps { fwd, rev }
+    }
+
+    /// `for i in it { body }`, reserving each tape the body pushes to for the
+    /// loop's trip count first.
+    fn reserved_loop(&mut self, i: &TokenStream, it: TokenStream, tapes: &[Ident], body: TokenStream) -> TokenStream {
+        if tapes.is_empty() {
+            return quote!(for #i in #it { #body });
+        }
+        let iter = self.names.fresh("iter");
+        quote!({
+            let #iter = #it;
+            #(#tapes.reserve(::autodiff::__private::trip_count(&#iter));)*
+            for #i in #iter { #body }
+        })
+    }
+
+    fn counted_loop(&mut self, wrap: impl FnOnce(TokenStream) -> TokenStream, body: &[Stmt], ctx: Ctx) -> Sweeps {
+        let inner = Ctx { nested: true, in_loop: true };
+        self.loop_tapes.push(Vec::new());
+        let b = self.block(body, inner);
+        self.loop_tapes.pop();
+        let n = self.names.fresh("trips");
+        let (bf, br) = (b.fwd, b.rev);
+        let count = self.store(ctx, "trips");
+        let save_n = count.save(quote!(#n));
+        let load_n = count.load();
+        let looped = wrap(quote!(#n += 1; #bf));
+        Sweeps { fwd: quote!(let mut #n: usize = 0; #looped #save_n), rev: quote!(for _ in 0..#load_n { #br }) }
+    }
+}

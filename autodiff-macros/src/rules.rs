@@ -1,0 +1,108 @@
+//! The primitive table: every differentiable operation the macro knows, and
+//! the runtime rule that is its pullback.
+//!
+//! Adding a primitive means one row here and one function in
+//! `autodiff_runtime::rules`; nothing else changes. A row says how the
+//! primitive is spelled (`x.sin()` or `f64::sin(x)`), its operands, which of
+//! them can carry a gradient, and which operand values the pullback reads
+//! (the reverse sweep must then still have those values).
+
+/// Which primal values a pullback reads.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    /// None: the pullback is linear in the cotangent alone (`+`, `−`).
+    Nothing,
+    /// `a·b`: each operand's value is read only to differentiate the other.
+    Product,
+    /// `a / b`: `b` always; `a` (through the result) only when `b` is active.
+    Quotient,
+    /// Every operand (and the result, which is recomputed from them).
+    All,
+}
+
+pub struct Prim {
+    /// Method name, also the rule's name in `autodiff_runtime::rules`.
+    pub name: &'static str,
+    /// Operand count, receiver included.
+    pub arity: usize,
+    /// Operands that can carry a gradient; the rule returns one cotangent for
+    /// each of them, in order. The others are integers (`powi`'s exponent).
+    pub differentiable: &'static [bool],
+    pub needs: Needs,
+}
+
+const U: &[bool] = &[true];
+const B: &[bool] = &[true, true];
+const T3: &[bool] = &[true, true, true];
+
+macro_rules! table {
+    ($($name:ident: $arity:expr, $diff:expr, $needs:ident;)*) => {
+        pub static PRIMS: &[Prim] = &[
+            $(Prim { name: stringify!($name), arity: $arity, differentiable: $diff, needs: Needs::$needs },)*
+        ];
+    };
+}
+
+table! {
+    // arithmetic operators (no method spelling; looked up by operator)
+    add: 2, B, Nothing;
+    sub: 2, B, Nothing;
+    mul: 2, B, Product;
+    div: 2, B, Quotient;
+    neg: 1, U, Nothing;
+    // float methods
+    sin: 1, U, All;   cos: 1, U, All;   tan: 1, U, All;
+    asin: 1, U, All;  acos: 1, U, All;  atan: 1, U, All;
+    atan2: 2, B, All;
+    sinh: 1, U, All;  cosh: 1, U, All;  tanh: 1, U, All;
+    asinh: 1, U, All; acosh: 1, U, All; atanh: 1, U, All;
+    exp: 1, U, All;   exp2: 1, U, All;  exp_m1: 1, U, All;
+    ln: 1, U, All;    ln_1p: 1, U, All; log: 2, B, All;
+    log2: 1, U, All;  log10: 1, U, All;
+    sqrt: 1, U, All;  cbrt: 1, U, All;  recip: 1, U, All;
+    powi: 2, &[true, false], All;
+    powf: 2, B, All;
+    abs: 1, U, All;
+    max: 2, B, All;   min: 2, B, All;
+    hypot: 2, B, All;
+    mul_add: 3, T3, Product;
+    clamp: 3, T3, All;
+}
+
+/// Operator primitives are not callable as methods.
+const OPERATORS: &[&str] = &["add", "sub", "mul", "div", "neg"];
+
+/// Float methods whose result is piecewise constant or not a float: their
+/// derivative is zero, so their result is a constant.
+pub const CONSTANT_METHODS: &[&str] = &[
+    "floor", "ceil", "round", "round_ties_even", "trunc", "signum", "is_nan", "is_finite", "is_infinite",
+    "is_normal", "is_sign_positive", "is_sign_negative", "is_subnormal", "to_bits", "total_cmp",
+    "partial_cmp", "len", "is_empty", "classify",
+];
+
+/// A float method or `f64::name` function with a derivative rule.
+pub fn method(name: &str) -> Option<&'static Prim> {
+    PRIMS.iter().find(|p| p.name == name && !OPERATORS.contains(&p.name))
+}
+
+pub fn operator(name: &str) -> &'static Prim {
+    PRIMS.iter().find(|p| p.name == name).expect("operator rows exist")
+}
+
+impl Prim {
+    /// Which operands' values the pullback reads, given which are active.
+    pub fn needed(&self, active: &[bool]) -> Vec<bool> {
+        match self.needs {
+            Needs::Nothing => vec![false; active.len()],
+            Needs::All => vec![true; active.len()],
+            // a·b (and a·b + c): a is read for b̄ and b for ā.
+            Needs::Product => {
+                let mut n = vec![false; active.len()];
+                n[0] = active[1];
+                n[1] = active[0];
+                n
+            }
+            Needs::Quotient => vec![active[1], true],
+        }
+    }
+}

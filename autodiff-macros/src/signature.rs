@@ -1,0 +1,227 @@
+//! What the signature says: which parameters carry gradients and of which
+//! shape, and what the result is. Everything here is read from the types the
+//! user wrote; the macro never infers types.
+//!
+//! | parameter                        | gradient in `_grad` | buffer in `_vjp` |
+//! |----------------------------------|---------------------|------------------|
+//! | `T`                              | `T`                 | `&mut T`         |
+//! | `&[T]`, `&Vec<T>`, `Vec<T>`      | `Vec<T>`            | `&mut [T]`       |
+//! | `[T; N]`, `&[T; N]`              | `[T; N]`            | `&mut [T; N]`    |
+//! | `&[Vec<T>]`, `Vec<Vec<T>>`       | `Vec<Vec<T>>`       | `&mut [Vec<T>]`  |
+
+use crate::args::Args;
+use crate::diagnostics::Diagnostics;
+use proc_macro2::{Ident, TokenStream};
+use quote::quote;
+use syn::{Expr, FnArg, Pat, ReturnType, Type};
+
+/// The shape of a differentiable parameter or result.
+#[derive(Clone)]
+pub enum Kind {
+    Scalar,
+    /// `&[T]`, `&Vec<T>`, `Vec<T>`.
+    Slice,
+    /// `[T; N]`, `&[T; N]`.
+    Array(Expr),
+    /// `&[Vec<T>]`, `Vec<Vec<T>>`.
+    Rows,
+}
+
+pub struct Param {
+    pub ident: Ident,
+    pub ty: Type,
+    /// `Some` for a differentiable parameter, with `elem` the float type.
+    pub kind: Option<(Kind, Type)>,
+    pub wrt: bool,
+}
+
+pub struct Signature {
+    pub params: Vec<Param>,
+    /// The result's shape and float type.
+    pub result: (Kind, Type),
+}
+
+fn is_float(ty: &Type) -> bool {
+    matches!(ty, Type::Path(p) if p.qself.is_none() && (p.path.is_ident("f64") || p.path.is_ident("f32")))
+}
+
+/// `Vec<T>` → `T`.
+fn vec_elem(ty: &Type) -> Option<&Type> {
+    let Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    if last.ident != "Vec" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else { return None };
+    match args.args.first()? {
+        syn::GenericArgument::Type(t) if args.args.len() == 1 => Some(t),
+        _ => None,
+    }
+}
+
+/// Classifies an owned or shared-reference type.
+fn classify(ty: &Type) -> Option<(Kind, Type)> {
+    match ty {
+        Type::Reference(r) if r.mutability.is_none() => match &*r.elem {
+            Type::Slice(s) => {
+                if is_float(&s.elem) {
+                    Some((Kind::Slice, (*s.elem).clone()))
+                } else {
+                    vec_elem(&s.elem).filter(|t| is_float(t)).map(|t| (Kind::Rows, t.clone()))
+                }
+            }
+            inner @ (Type::Path(_) | Type::Array(_)) if !is_float(inner) => classify(inner),
+            _ => None,
+        },
+        Type::Paren(p) => classify(&p.elem),
+        Type::Array(a) if is_float(&a.elem) => Some((Kind::Array(a.len.clone()), (*a.elem).clone())),
+        _ if is_float(ty) => Some((Kind::Scalar, ty.clone())),
+        _ => {
+            let elem = vec_elem(ty)?;
+            if is_float(elem) {
+                Some((Kind::Slice, elem.clone()))
+            } else {
+                vec_elem(elem).filter(|t| is_float(t)).map(|t| (Kind::Rows, t.clone()))
+            }
+        }
+    }
+}
+
+fn contains_raw_pointer(ty: &Type) -> bool {
+    struct Finder(bool);
+    impl<'a> syn::visit::Visit<'a> for Finder {
+        fn visit_type_ptr(&mut self, _: &'a syn::TypePtr) {
+            self.0 = true;
+        }
+    }
+    let mut f = Finder(false);
+    syn::visit::visit_type(&mut f, ty);
+    f.0
+}
+
+pub fn analyse(sig: &syn::Signature, args: &Args, diag: &mut Diagnostics) -> Option<Signature> {
+    if let Some(a) = &sig.asyncness {
+        diag.error(a, "`#[differentiate]` does not support `async fn`; differentiate a synchronous function and call it from async code");
+    }
+    if let Some(u) = &sig.unsafety {
+        diag.error(u, "`#[differentiate]` does not support `unsafe fn`; generated gradients contain no unsafe code, so differentiate a safe function");
+    }
+    if let Some(c) = &sig.constness {
+        diag.error(c, "`#[differentiate]` does not support `const fn`; remove `const`");
+    }
+    if let Some(v) = &sig.variadic {
+        diag.error(v, "variadic functions cannot be differentiated");
+    }
+
+    let mut params = Vec::new();
+    for input in &sig.inputs {
+        match input {
+            FnArg::Receiver(r) => diag.error(
+                r,
+                "`#[differentiate]` does not support methods; write a free function that takes the value as a parameter",
+            ),
+            FnArg::Typed(pt) => {
+                let ident = match &*pt.pat {
+                    Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => pi.ident.clone(),
+                    other => {
+                        diag.error(other, "parameters of a differentiated function must be plain names such as `x`; destructure inside the body");
+                        continue;
+                    }
+                };
+                if contains_raw_pointer(&pt.ty) {
+                    diag.error(&pt.ty, "raw pointers cannot be differentiated; pass a slice `&[f64]` instead");
+                    continue;
+                }
+                if let Type::Reference(r) = &*pt.ty {
+                    if r.mutability.is_some() {
+                        diag.error(&pt.ty, "`&mut` parameters are not supported; return the result instead");
+                        continue;
+                    }
+                }
+                params.push(Param { ident, ty: (*pt.ty).clone(), kind: classify(&pt.ty), wrt: false });
+            }
+        }
+    }
+
+    // Which parameters the gradient is taken with respect to.
+    match &args.wrt {
+        None => {
+            for p in &mut params {
+                p.wrt = p.kind.is_some();
+            }
+            if !params.iter().any(|p| p.wrt) && !diag.has_errors() {
+                diag.error(
+                    &sig.inputs,
+                    "no parameter is differentiable: a gradient needs an `f64` or `f32` parameter, or a slice, `Vec` or array of them",
+                );
+            }
+        }
+        Some(names) => {
+            for name in names {
+                match params.iter_mut().find(|p| p.ident == *name) {
+                    None => diag.error(name, format!("`wrt` names `{name}`, which is not a parameter of `{}`", sig.ident)),
+                    Some(p) if p.kind.is_none() => {
+                        let ty = &p.ty;
+                        diag.error(
+                            name,
+                            format!(
+                                "`{name}` has type `{}`, which has no gradient; `wrt` takes `f64`/`f32` parameters and slices, `Vec`s or arrays of them",
+                                quote!(#ty)
+                            ),
+                        )
+                    }
+                    Some(p) if p.wrt => diag.error(name, format!("`{name}` is listed twice in `wrt`")),
+                    Some(p) => p.wrt = true,
+                }
+            }
+        }
+    }
+
+    let result = match &sig.output {
+        ReturnType::Type(_, ty) => match classify(ty) {
+            Some((kind @ (Kind::Scalar | Kind::Slice | Kind::Array(_)), elem)) if !matches!(**ty, Type::Reference(_)) => {
+                Some((kind, elem))
+            }
+            _ => {
+                diag.error(ty, "a differentiated function must return `f64` or `f32`, or a `Vec` or array of them");
+                None
+            }
+        },
+        ReturnType::Default => {
+            diag.error(&sig.ident, "a differentiated function must return a value: `f64` or `f32`, or a `Vec` or array of them");
+            None
+        }
+    };
+    Some(Signature { params, result: result? })
+}
+
+impl Kind {
+    /// The type of the gradient `_grad` returns for a parameter of this kind.
+    pub fn grad_type(&self, elem: &Type) -> TokenStream {
+        match self {
+            Kind::Scalar => quote!(#elem),
+            Kind::Slice => quote!(::std::vec::Vec<#elem>),
+            Kind::Array(n) => quote!([#elem; #n]),
+            Kind::Rows => quote!(::std::vec::Vec<::std::vec::Vec<#elem>>),
+        }
+    }
+
+    /// The type of the gradient buffer `_vjp` takes.
+    pub fn buffer_type(&self, elem: &Type) -> TokenStream {
+        match self {
+            Kind::Scalar => quote!(&mut #elem),
+            Kind::Slice => quote!(&mut [#elem]),
+            Kind::Array(n) => quote!(&mut [#elem; #n]),
+            Kind::Rows => quote!(&mut [::std::vec::Vec<#elem>]),
+        }
+    }
+
+    /// The type of the seed `_vjp` takes for a result of this kind.
+    pub fn seed_type(&self, elem: &Type) -> TokenStream {
+        match self {
+            Kind::Scalar => quote!(#elem),
+            Kind::Array(n) => quote!(&[#elem; #n]),
+            Kind::Slice | Kind::Rows => quote!(&[#elem]),
+        }
+    }
+}

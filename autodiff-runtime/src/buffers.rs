@@ -1,0 +1,161 @@
+//! Gradient buffers: zero gradients of a parameter's shape, accumulation,
+//! shape checks at the entry of generated functions.
+
+use crate::real::Real;
+
+/// A value that has a gradient: floats, and slices, vectors and arrays of them.
+///
+/// `Grad` is the owned type of the gradient (`Vec<T>` for a slice).
+pub trait Differentiable {
+    /// The gradient's type.
+    type Grad;
+    /// A zero gradient with the shape of `self`.
+    fn zero_grad(&self) -> Self::Grad;
+}
+
+/// Storage for a gradient: it can be zeroed and accumulated into.
+pub trait Adjoint {
+    /// Sets every element to zero, keeping the shape.
+    fn set_zero(&mut self);
+    /// `self += d`, element by element.
+    ///
+    /// # Panics
+    /// If the shapes differ.
+    fn accumulate(&mut self, d: &Self);
+}
+
+macro_rules! impl_scalar {
+    ($($t:ty)*) => {$(
+        impl Differentiable for $t {
+            type Grad = $t;
+            #[inline(always)]
+            fn zero_grad(&self) -> $t { 0.0 }
+        }
+        impl Adjoint for $t {
+            #[inline(always)]
+            fn set_zero(&mut self) { *self = 0.0; }
+            #[inline(always)]
+            fn accumulate(&mut self, d: &Self) { *self += *d; }
+        }
+    )*};
+}
+impl_scalar!(f32 f64);
+
+impl<T: Differentiable> Differentiable for [T] {
+    type Grad = Vec<T::Grad>;
+    fn zero_grad(&self) -> Self::Grad {
+        self.iter().map(Differentiable::zero_grad).collect()
+    }
+}
+
+impl<T: Differentiable> Differentiable for Vec<T> {
+    type Grad = Vec<T::Grad>;
+    fn zero_grad(&self) -> Self::Grad {
+        self.as_slice().zero_grad()
+    }
+}
+
+impl<T: Differentiable, const N: usize> Differentiable for [T; N] {
+    type Grad = [T::Grad; N];
+    fn zero_grad(&self) -> Self::Grad {
+        core::array::from_fn(|i| self[i].zero_grad())
+    }
+}
+
+impl<T: Differentiable + ?Sized> Differentiable for &T {
+    type Grad = T::Grad;
+    fn zero_grad(&self) -> Self::Grad {
+        (**self).zero_grad()
+    }
+}
+
+impl<T: Adjoint> Adjoint for [T] {
+    fn set_zero(&mut self) {
+        self.iter_mut().for_each(Adjoint::set_zero);
+    }
+    fn accumulate(&mut self, d: &Self) {
+        check_len("cotangent", "adjoint", self.len(), d.len());
+        for (a, b) in self.iter_mut().zip(d) {
+            a.accumulate(b);
+        }
+    }
+}
+
+impl<T: Adjoint> Adjoint for Vec<T> {
+    fn set_zero(&mut self) {
+        self.as_mut_slice().set_zero();
+    }
+    fn accumulate(&mut self, d: &Self) {
+        self.as_mut_slice().accumulate(d.as_slice());
+    }
+}
+
+impl<T: Adjoint, const N: usize> Adjoint for [T; N] {
+    fn set_zero(&mut self) {
+        self.as_mut_slice().set_zero();
+    }
+    fn accumulate(&mut self, d: &Self) {
+        self.as_mut_slice().accumulate(d.as_slice());
+    }
+}
+
+/// A zero adjoint with the shape of `x`.
+#[inline(always)]
+pub fn zero_like<T: Differentiable + ?Sized>(x: &T) -> T::Grad {
+    x.zero_grad()
+}
+
+/// Resets the adjoint `adj` to zeros of the shape of `x`, reusing its storage.
+#[inline]
+pub fn reset_like<T: Clone + Adjoint>(adj: &mut T, x: &T) {
+    adj.clone_from(x);
+    adj.set_zero();
+}
+
+/// `target += d` for any adjoint shape.
+#[inline(always)]
+pub fn accumulate<T: Adjoint + ?Sized>(target: &mut T, d: &T) {
+    target.accumulate(d);
+}
+
+/// Removes and returns the last element of a vector's adjoint: the reverse of
+/// `v.push(x)` hands that element's cotangent to `x`.
+#[inline]
+pub fn pop_adjoint<T: Real>(adj: &mut Vec<T>) -> T {
+    adj.pop().unwrap_or_default()
+}
+
+/// Checks at the entry of a generated function that a gradient buffer or seed
+/// has the length of what it belongs to.
+///
+/// # Panics
+/// With a message naming both and both lengths.
+#[inline]
+#[track_caller]
+pub fn check_len(buffer: &str, of: &str, buffer_len: usize, expected: usize) {
+    if buffer_len != expected {
+        len_mismatch(buffer, of, buffer_len, expected);
+    }
+}
+
+/// Checks a buffer of rows against a parameter of rows, row by row.
+///
+/// # Panics
+/// With a message naming both and the lengths that differ.
+#[track_caller]
+pub fn check_rows<P: AsRef<[T]>, B: AsRef<[T]>, T>(buffer: &str, of: &str, b: &[B], p: &[P]) {
+    check_len(buffer, of, b.len(), p.len());
+    for (i, (br, pr)) in b.iter().zip(p).enumerate() {
+        let (bl, pl) = (br.as_ref().len(), pr.as_ref().len());
+        if bl != pl {
+            len_mismatch(&format!("{buffer}[{i}]"), &format!("{of}[{i}]"), bl, pl);
+        }
+    }
+}
+
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn len_mismatch(buffer: &str, of: &str, buffer_len: usize, expected: usize) -> ! {
+    panic!("autodiff: `{buffer}` has length {buffer_len} but `{of}` has length {expected}; they must match")
+}

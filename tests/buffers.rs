@@ -1,0 +1,153 @@
+//! Local buffers: `vec![..; n]`, `[..; N]`, `Vec::with_capacity` + `push`,
+//! indexed and compound writes, and vector results through `_vjp`.
+#![allow(dead_code)]
+mod common;
+use approx::assert_relative_eq;
+use autodiff::differentiate;
+use common::check;
+
+#[differentiate]
+fn prefix_sums(x: &[f64]) -> f64 {
+    let n = x.len();
+    let mut c = vec![0.0; n];
+    c[0] = x[0];
+    for i in 1..n {
+        c[i] = c[i - 1] * 0.5 + x[i] * x[i];
+    }
+    let mut s = 0.0;
+    for i in 0..n {
+        s += c[i] * c[i];
+    }
+    s
+}
+
+#[test]
+fn a_local_buffer_written_then_read() {
+    let x = [0.5, -1.0, 2.0, 0.3];
+    let (v, g) = prefix_sums_grad(&x);
+    assert_eq!(v, prefix_sums(&x));
+    check(prefix_sums, &x, &g);
+}
+
+#[differentiate]
+fn overwrite_in_place(x: &[f64]) -> f64 {
+    let mut v = [0.0; 3];
+    for k in 0..4 {
+        for i in 0..3 {
+            v[i] = v[i] * x[i] + x[(i + k) % 3];
+            v[i] += 0.1 * v[(i + 1) % 3];
+        }
+    }
+    v[0] * v[1] - v[2]
+}
+
+#[test]
+fn elements_overwritten_many_times() {
+    let x = [0.5, -0.8, 0.3];
+    let (v, g) = overwrite_in_place_grad(&x);
+    assert_eq!(v, overwrite_in_place(&x));
+    check(overwrite_in_place, &x, &g);
+}
+
+#[differentiate]
+fn pushed(x: &[f64]) -> f64 {
+    let mut v = Vec::with_capacity(x.len());
+    for i in 0..x.len() {
+        v.push(x[i].sin() * 2.0);
+    }
+    let mut w = Vec::new();
+    w.push(v[0] * v[1]);
+    let mut s = 0.0;
+    for i in 0..v.len() {
+        s += v[i] * x[i] + w[0];
+    }
+    s
+}
+
+#[test]
+fn with_capacity_and_push() {
+    let x = [0.2, 0.9, -0.4];
+    let (val, g) = pushed_grad(&x);
+    assert_eq!(val, pushed(&x));
+    check(pushed, &x, &g);
+}
+
+#[differentiate]
+fn map_sin(x: &[f64]) -> Vec<f64> {
+    let mut y = vec![0.0; x.len()];
+    for i in 0..x.len() {
+        y[i] = x[i].sin() * x[(i + 1) % x.len()];
+    }
+    y
+}
+
+#[test]
+fn vector_result_vjp_is_a_row_of_the_jacobian_per_unit_seed() {
+    let x = [0.3, -1.2, 0.8];
+    let n = x.len();
+    for r in 0..n {
+        let mut seed = vec![0.0; n];
+        seed[r] = 1.0;
+        let mut g = vec![0.0; n];
+        let y = map_sin_vjp(&x, &seed, &mut g);
+        assert_eq!(y, map_sin(&x));
+        check(|p| map_sin(p)[r], &x, &g);
+    }
+}
+
+#[test]
+fn dot_product_identity() {
+    // ⟨vjp(u), t⟩ = ⟨u, J·t⟩ with J·t by central differences.
+    let x = [0.3, -1.2, 0.8];
+    let (u, t) = ([0.7, -0.2, 1.3], [0.4, 0.9, -0.6]);
+    let mut g = vec![0.0; 3];
+    map_sin_vjp(&x, &u, &mut g);
+    let lhs: f64 = g.iter().zip(&t).map(|(a, b)| a * b).sum();
+    let h = 1e-6;
+    let plus: Vec<f64> = x.iter().zip(&t).map(|(a, b)| a + h * b).collect();
+    let minus: Vec<f64> = x.iter().zip(&t).map(|(a, b)| a - h * b).collect();
+    let (yp, ym) = (map_sin(&plus), map_sin(&minus));
+    let rhs: f64 = (0..3).map(|i| u[i] * (yp[i] - ym[i]) / (2.0 * h)).sum();
+    assert_relative_eq!(lhs, rhs, epsilon = 1e-8);
+}
+
+#[differentiate]
+fn pair(x: f64, y: f64) -> [f64; 2] {
+    let a = [x * y, 0.0];
+    let mut b = a;
+    b[1] = x.exp() + b[0];
+    b
+}
+
+#[test]
+fn array_results_and_literals() {
+    let mut gx = 0.0;
+    let mut gy = 0.0;
+    let v = pair_vjp(2.0, 3.0, &[1.0, 2.0], &mut gx, &mut gy);
+    assert_eq!(v, [6.0, 2f64.exp() + 6.0]);
+    assert_relative_eq!(gx, 3.0 + 2.0 * (2f64.exp() + 3.0));
+    assert_relative_eq!(gy, 2.0 + 2.0 * 2.0);
+}
+
+#[differentiate]
+fn listed(x: f64, y: f64) -> Vec<f64> {
+    let v = vec![x, x * y, 3.0];
+    let w = vec![y.sin(); 2];
+    vec![v[0] + w[0], v[1] * w[1], v[2]]
+}
+
+#[test]
+fn vec_literals_and_splats() {
+    let (mut gx, mut gy) = (0.0, 0.0);
+    let seed = [1.0, 1.0, 1.0];
+    let v = listed_vjp(0.5, 2.0, &seed, &mut gx, &mut gy);
+    assert_eq!(v, listed(0.5, 2.0));
+    check(|p| listed(p[0], p[1]).iter().sum(), &[0.5, 2.0], &[gx, gy]);
+}
+
+#[test]
+#[should_panic(expected = "`seed` has length 2 but `result` has length 3")]
+fn a_seed_of_the_wrong_length_panics() {
+    let mut g = vec![0.0; 3];
+    map_sin_vjp(&[1.0, 2.0, 3.0], &[1.0, 1.0], &mut g);
+}

@@ -1,0 +1,91 @@
+//! Parameter types: slices, `Vec`s, arrays, rows; constants passed through;
+//! buffer length checks.
+#![allow(dead_code)]
+mod common;
+use approx::assert_relative_eq;
+use autodiff::differentiate;
+use common::check;
+
+#[differentiate(wrt(w))]
+fn weighted(w: &[f64], data: &[f64], n: usize) -> f64 {
+    let mut s = 0.0;
+    for i in 0..n {
+        s += w[i] * data[i] * data[i] + w[i].sin();
+    }
+    s / data.len() as f64
+}
+
+#[test]
+fn wrt_a_slice_with_constant_slice_and_integer() {
+    let (w, d) = ([0.5, -1.0, 2.0], [1.0, 2.0, 3.0]);
+    let (v, g) = weighted_grad(&w, &d, 3);
+    assert_eq!(v, weighted(&w, &d, 3));
+    for i in 0..3 {
+        assert_relative_eq!(g[i], (d[i] * d[i] + w[i].cos()) / 3.0, epsilon = 1e-14);
+    }
+}
+
+#[differentiate]
+fn owned_and_borrowed(a: Vec<f64>, b: &Vec<f64>, c: [f64; 3], d: &[f64; 2]) -> f64 {
+    a[0] * b[1] + c[2] * d[0] * a.len() as f64 + b[0] * c[0] + d[1].exp()
+}
+
+#[test]
+fn every_parameter_type_of_the_table() {
+    let (a, b, c, d) = (vec![1.0, 2.0], vec![3.0, 4.0], [5.0, 6.0, 7.0], [8.0, 9.0]);
+    let (v, (ga, gb, gc, gd)) = owned_and_borrowed_grad(a.clone(), &b, c, &d);
+    assert_eq!(v, owned_and_borrowed(a.clone(), &b, c, &d));
+    assert_eq!(ga, vec![4.0, 0.0]);
+    assert_eq!(gb, vec![5.0, 1.0]);
+    assert_eq!(gc, [3.0, 0.0, 16.0]);
+    assert_eq!(gd, [14.0, 9f64.exp()]);
+}
+
+#[differentiate]
+fn rows(m: &[Vec<f64>], v: Vec<Vec<f64>>) -> f64 {
+    let mut s = 0.0;
+    for i in 0..m.len() {
+        for j in 0..m[i].len() {
+            s += m[i][j] * v[j][i] + m[i][j].powi(2);
+        }
+    }
+    s
+}
+
+#[test]
+fn rows_of_floats() {
+    let m = vec![vec![1.0, 2.0], vec![3.0, 4.0]];
+    let v = vec![vec![0.5, -1.0], vec![2.0, 0.25]];
+    let (val, (gm, gv)) = rows_grad(&m, v.clone());
+    assert_eq!(val, rows(&m, v.clone()));
+    for i in 0..2 {
+        for j in 0..2 {
+            assert_relative_eq!(gm[i][j], v[j][i] + 2.0 * m[i][j]);
+            assert_relative_eq!(gv[j][i], m[i][j]);
+        }
+    }
+}
+
+#[test]
+fn gradients_match_finite_differences() {
+    let w = [0.3, 0.7, -0.2, 1.1];
+    let data = [1.0, -2.0, 0.5, 3.0];
+    let (_, g) = weighted_grad(&w, &data, 4);
+    check(|w| weighted(w, &data, 4), &w, &g);
+}
+
+#[test]
+#[should_panic(expected = "`d_w` has length 2 but `w` has length 3")]
+fn a_buffer_of_the_wrong_length_panics_naming_the_parameter() {
+    let mut g = vec![0.0; 2];
+    weighted_vjp(&[1.0, 2.0, 3.0], &[1.0, 1.0, 1.0], 3, 1.0, &mut g);
+}
+
+#[test]
+#[should_panic(expected = "`d_m[1]` has length 1 but `m[1]` has length 2")]
+fn a_row_of_the_wrong_length_panics() {
+    let m = vec![vec![1.0, 2.0], vec![3.0, 4.0]];
+    let mut gm = vec![vec![0.0; 2], vec![0.0; 1]];
+    let mut gv = vec![vec![0.0; 2]; 2];
+    rows_vjp(&m, m.clone(), 1.0, &mut gm, &mut gv);
+}
