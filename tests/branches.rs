@@ -1,5 +1,13 @@
 //! `if`/`else` as statements and expressions, conditions, early `return`.
-#![allow(dead_code)]
+#![allow(
+    dead_code,
+    clippy::needless_range_loop,
+    clippy::assign_op_pattern,
+    clippy::neg_cmp_op_on_partial_ord,
+    clippy::ptr_arg,
+    clippy::let_and_return,
+    clippy::unnecessary_cast
+)]
 mod common;
 use autodiff::differentiate;
 use common::check;
@@ -112,5 +120,29 @@ fn branch_decisions_inside_loops_are_replayed() {
         let (v, g) = branches_in_a_loop_grad(&x, k);
         assert_eq!(v, branches_in_a_loop(&x, k));
         check(|p| branches_in_a_loop(p, k), &x, &g);
+    }
+}
+
+#[differentiate]
+fn branch_locals_read_by_linear_operations(x: f64, y: f64) -> f64 {
+    let mut a = x * y;
+    if a > 0.1 {
+        let b = a.sqrt() * y;
+        let c = y - b;
+        a = b + a.powi(2) - c;
+    }
+    a
+}
+
+#[test]
+fn locals_of_a_branch_used_only_linearly() {
+    for p in [[0.5, 0.7], [1.5, 2.0], [-0.5, 0.3]] {
+        let (v, (dx, dy)) = branch_locals_read_by_linear_operations_grad(p[0], p[1]);
+        assert_eq!(v, branch_locals_read_by_linear_operations(p[0], p[1]));
+        check(
+            |p| branch_locals_read_by_linear_operations(p[0], p[1]),
+            &p,
+            &[dx, dy],
+        );
     }
 }

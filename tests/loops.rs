@@ -1,6 +1,14 @@
 //! Loops: ranges and their variants, nesting, `while`, `loop`, `break`,
 //! `continue`, and the patterns where a wrong tape shows.
-#![allow(dead_code)]
+#![allow(
+    dead_code,
+    clippy::needless_range_loop,
+    clippy::assign_op_pattern,
+    clippy::neg_cmp_op_on_partial_ord,
+    clippy::ptr_arg,
+    clippy::let_and_return,
+    clippy::unnecessary_cast
+)]
 mod common;
 use approx::assert_relative_eq;
 use autodiff::differentiate;
@@ -51,7 +59,12 @@ fn running_product_needs_the_tape() {
     let (v, g) = product_grad(&x);
     assert_relative_eq!(v, -1.125);
     for i in 0..x.len() {
-        let others: f64 = x.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, v)| v).product();
+        let others: f64 = x
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != i)
+            .map(|(_, v)| v)
+            .product();
         assert_relative_eq!(g[i], others, epsilon = 1e-12);
     }
 }
@@ -166,7 +179,11 @@ fn loop_break_continue(x: &[f64]) -> f64 {
 
 #[test]
 fn loop_with_break_and_continue() {
-    for x in [vec![0.5, -1.0, 1.5, 0.7], vec![2.0, 1.5, 1.2, 3.0, 0.1], vec![-1.0, -2.0]] {
+    for x in [
+        vec![0.5, -1.0, 1.5, 0.7],
+        vec![2.0, 1.5, 1.2, 3.0, 0.1],
+        vec![-1.0, -2.0],
+    ] {
         let (v, g) = loop_break_continue_grad(&x);
         assert_eq!(v, loop_break_continue(&x));
         check(loop_break_continue, &x, &g);
@@ -193,7 +210,11 @@ fn for_with_exits(x: &[f64], limit: f64) -> f64 {
 
 #[test]
 fn for_loops_with_continue_break_and_return() {
-    let cases = [(vec![2.0, -1.0, 3.0, 4.0], 10.0), (vec![0.5, 0.01, 0.05, 9.0], 100.0), (vec![1.1, 1.2], 100.0)];
+    let cases = [
+        (vec![2.0, -1.0, 3.0, 4.0], 10.0),
+        (vec![0.5, 0.01, 0.05, 9.0], 100.0),
+        (vec![1.1, 1.2], 100.0),
+    ];
     for (x, lim) in cases {
         let (v, g) = for_with_exits_grad(&x, lim);
         assert_eq!(v, for_with_exits(&x, lim));

@@ -1,6 +1,14 @@
 //! The rule table: every float method's derivative, in method and
 //! `f64::name(x)` form, against central differences on its input domain.
-#![allow(dead_code)]
+#![allow(
+    dead_code,
+    clippy::needless_range_loop,
+    clippy::assign_op_pattern,
+    clippy::neg_cmp_op_on_partial_ord,
+    clippy::ptr_arg,
+    clippy::let_and_return,
+    clippy::unnecessary_cast
+)]
 mod common;
 use autodiff::differentiate;
 
@@ -108,10 +116,18 @@ fn clamp(x: f64, lo: f64, hi: f64) -> f64 {
 fn ternary_rules() {
     let p = [0.3, -1.2, 2.5];
     let (_, (da, db, dc)) = mul_add_grad(p[0], p[1], p[2]);
-    common::check(|p| p[0].mul_add(p[1], p[2]) + p[2].mul_add(p[0], p[1]), &p, &[da, db, dc]);
+    common::check(
+        |p| p[0].mul_add(p[1], p[2]) + p[2].mul_add(p[0], p[1]),
+        &p,
+        &[da, db, dc],
+    );
     for x in [-3.0, 0.5, 4.0] {
         let (_, (dx, dlo, dhi)) = clamp_grad(x, -1.0, 2.0);
-        common::check(|p| p[0].clamp(p[1], p[2]) * 2.0, &[x, -1.0, 2.0], &[dx, dlo, dhi]);
+        common::check(
+            |p| p[0].clamp(p[1], p[2]) * 2.0,
+            &[x, -1.0, 2.0],
+            &[dx, dlo, dhi],
+        );
     }
 }
 

@@ -66,7 +66,9 @@ fn expr_active(e: &Expr, active: &[bool]) -> bool {
         Expr::Var(v, _) | Expr::Index(v, _) => active[*v],
         Expr::Neg(a, _) | Expr::Cast(a, _, _) | Expr::Copy(a, _) => expr_active(a, active),
         Expr::Bin(_, a, b, _) => expr_active(a, active) || expr_active(b, active),
-        Expr::Prim { args, .. } | Expr::List { elems: args, .. } => args.iter().any(|a| expr_active(a, active)),
+        Expr::Prim { args, .. } | Expr::List { elems: args, .. } => {
+            args.iter().any(|a| expr_active(a, active))
+        }
         Expr::Splat { elem, .. } => expr_active(elem, active),
     }
 }
@@ -79,7 +81,9 @@ fn visit(b: &[Stmt], f: &mut impl FnMut(&Stmt)) {
                 visit(then_b, f);
                 visit(else_b, f);
             }
-            Stmt::For { body, .. } | Stmt::While { body, .. } | Stmt::Loop { body } => visit(body, f),
+            Stmt::For { body, .. } | Stmt::While { body, .. } | Stmt::Loop { body } => {
+                visit(body, f)
+            }
             _ => {}
         }
     }
@@ -99,7 +103,9 @@ pub fn analyse(func: &Func, wrt: &[bool]) -> Analysis {
         let mut changed = false;
         visit(&func.body, &mut |s| {
             let (target, value) = match s {
-                Stmt::Let { var, init: Some(e), .. } => (*var, e),
+                Stmt::Let {
+                    var, init: Some(e), ..
+                } => (*var, e),
                 Stmt::Assign { place, value, .. } => (place.var(), value),
                 Stmt::Push { var, value } => (*var, value),
                 _ => return,
@@ -124,7 +130,13 @@ pub fn analyse(func: &Func, wrt: &[bool]) -> Analysis {
         })
         .collect();
 
-    let mut an = Analysis { active, needed: vec![false; n], stable, recompute: vec![false; n], hoisted: vec![false; n] };
+    let mut an = Analysis {
+        active,
+        needed: vec![false; n],
+        stable,
+        recompute: vec![false; n],
+        hoisted: vec![false; n],
+    };
 
     // Buffers declared in a loop are re-created each iteration; the reverse
     // sweep needs each one back to size its adjoint.
@@ -140,7 +152,9 @@ pub fn analyse(func: &Func, wrt: &[bool]) -> Analysis {
         let mut needed = an.needed.clone();
         let mut lets: Vec<(VarId, Ctx, Expr)> = Vec::new();
         visit(&func.body, &mut |s| match s {
-            Stmt::Let { var, init: Some(e), .. } => {
+            Stmt::Let {
+                var, init: Some(e), ..
+            } => {
                 if an.active[*var] {
                     need_expr(e, false, &an, &mut needed);
                 }
@@ -155,7 +169,9 @@ pub fn analyse(func: &Func, wrt: &[bool]) -> Analysis {
                     }
                 }
             }
-            Stmt::Push { var, value } if an.active[*var] => need_expr(value, false, &an, &mut needed),
+            Stmt::Push { var, value } if an.active[*var] => {
+                need_expr(value, false, &an, &mut needed)
+            }
             _ => {}
         });
         // Conditions and ranges the reverse sweep evaluates again.
@@ -173,10 +189,27 @@ pub fn analyse(func: &Func, wrt: &[bool]) -> Analysis {
         }
     }
 
+    // Everything an active statement reads is named again by its reverse
+    // code (rule operands), so it must be in scope there; only the needed
+    // values must also be right.
+    let mut referenced = vec![false; n];
+    visit(&func.body, &mut |s| {
+        let (target, value) = match s {
+            Stmt::Let { var, init: Some(e) } => (*var, e),
+            Stmt::Assign { place, value, .. } => (place.var(), value),
+            Stmt::Push { var, value } => (*var, value),
+            _ => return,
+        };
+        if an.active[target] {
+            let mut reads = Vec::new();
+            value.reads(&mut reads);
+            mark(&reads, &mut referenced);
+        }
+    });
     for (i, v) in func.vars.iter().enumerate() {
         an.hoisted[i] = v.ctx.nested
             && v.origin == Origin::Local
-            && (an.needed[i] || (an.active[i] && v.shape != Shape::Scalar));
+            && (an.needed[i] || referenced[i] || (an.active[i] && v.shape != Shape::Scalar));
     }
     an
 }
@@ -196,11 +229,18 @@ fn mark(reads: &[VarId], needed: &mut [bool]) {
 fn mark_reevaluated(b: &[Stmt], ctx: Ctx, an: &Analysis, needed: &mut [bool]) {
     for s in b {
         match s {
-            Stmt::If { cond, then_b, else_b } => {
+            Stmt::If {
+                cond,
+                then_b,
+                else_b,
+            } => {
                 if ctx.in_loop && an.reevaluate(cond) {
                     mark(&cond.reads, needed);
                 }
-                let inner = Ctx { nested: true, in_loop: ctx.in_loop };
+                let inner = Ctx {
+                    nested: true,
+                    in_loop: ctx.in_loop,
+                };
                 mark_reevaluated(then_b, inner, an, needed);
                 mark_reevaluated(else_b, inner, an, needed);
             }
@@ -211,11 +251,25 @@ fn mark_reevaluated(b: &[Stmt], ctx: Ctx, an: &Analysis, needed: &mut [bool]) {
                         mark(&r.hi.reads, needed);
                     }
                 }
-                mark_reevaluated(body, Ctx { nested: true, in_loop: true }, an, needed);
+                mark_reevaluated(
+                    body,
+                    Ctx {
+                        nested: true,
+                        in_loop: true,
+                    },
+                    an,
+                    needed,
+                );
             }
-            Stmt::While { body, .. } | Stmt::Loop { body } => {
-                mark_reevaluated(body, Ctx { nested: true, in_loop: true }, an, needed)
-            }
+            Stmt::While { body, .. } | Stmt::Loop { body } => mark_reevaluated(
+                body,
+                Ctx {
+                    nested: true,
+                    in_loop: true,
+                },
+                an,
+                needed,
+            ),
             _ => {}
         }
     }
@@ -253,11 +307,9 @@ fn need_expr(e: &Expr, value: bool, an: &Analysis, needed: &mut [bool]) {
                 need_expr(a, value || m, an, needed);
             }
         }
-        Expr::Opaque(p, _) | Expr::Empty(p) => {
-            if value {
-                mark(&p.reads, needed);
-            }
-        }
+        // Recomputing an opaque operand with stale inputs could panic (an
+        // out-of-bounds index), so its inputs are always restored.
+        Expr::Opaque(p, _) | Expr::Empty(p) => mark(&p.reads, needed),
         Expr::Splat { elem, len, .. } => {
             need_expr(elem, value, an, needed);
             if value {

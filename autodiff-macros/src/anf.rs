@@ -24,7 +24,11 @@ pub enum NodeKind {
     Constant,
     Var(VarId),
     Index(VarId, TokenStream),
-    Op { rule: &'static str, children: Vec<Node>, differentiable: Vec<bool> },
+    Op {
+        rule: &'static str,
+        children: Vec<Node>,
+        differentiable: Vec<bool>,
+    },
     Cast(Box<Node>),
     Copy(Box<Node>),
     Splat(Box<Node>),
@@ -32,7 +36,10 @@ pub enum NodeKind {
 }
 
 fn is_atomic(e: &syn::Expr) -> bool {
-    matches!(e, syn::Expr::Lit(_) | syn::Expr::Path(_) | syn::Expr::Paren(_))
+    matches!(
+        e,
+        syn::Expr::Lit(_) | syn::Expr::Path(_) | syn::Expr::Paren(_)
+    )
 }
 
 fn binop_tokens(op: BinOp) -> TokenStream {
@@ -73,10 +80,19 @@ impl Gen<'_> {
                 quote_spanned!(*span=> -#a)
             }
             Expr::Bin(op, a, b, span) => {
-                let (a, b, op) = (self.print_operand(a), self.print_operand(b), binop_tokens(*op));
+                let (a, b, op) = (
+                    self.print_operand(a),
+                    self.print_operand(b),
+                    binop_tokens(*op),
+                );
                 quote_spanned!(*span=> #a #op #b)
             }
-            Expr::Prim { prim, args, spelling, span } => {
+            Expr::Prim {
+                prim,
+                args,
+                spelling,
+                span,
+            } => {
                 let name = syn::Ident::new(prim.name, *span);
                 match spelling {
                     Spelling::Method => {
@@ -99,7 +115,12 @@ impl Gen<'_> {
                 let a = self.print(a);
                 quote_spanned!(*span=> ::autodiff::__private::snapshot(&#a))
             }
-            Expr::Splat { elem, len, array, span } => {
+            Expr::Splat {
+                elem,
+                len,
+                array,
+                span,
+            } => {
                 let (elem, len) = (self.print(elem), self.passive_tokens(len));
                 if *array {
                     quote_spanned!(*span=> [#elem; #len])
@@ -123,9 +144,20 @@ impl Gen<'_> {
         let t = self.print(e);
         let atomic = match e {
             Expr::Lit(l) => !l.to_token_stream_string().starts_with('-'),
-            Expr::Var(..) | Expr::Index(..) | Expr::Prim { spelling: Spelling::Path(_), .. } => true,
+            Expr::Var(..)
+            | Expr::Index(..)
+            | Expr::Prim {
+                spelling: Spelling::Path(_),
+                ..
+            } => true,
             Expr::Prim { .. } | Expr::Copy(..) | Expr::Splat { .. } | Expr::List { .. } => true,
-            Expr::Opaque(p, _) | Expr::Empty(p) => is_atomic(&p.expr) || matches!(p.expr, syn::Expr::MethodCall(_) | syn::Expr::Call(_) | syn::Expr::Index(_)),
+            Expr::Opaque(p, _) | Expr::Empty(p) => {
+                is_atomic(&p.expr)
+                    || matches!(
+                        p.expr,
+                        syn::Expr::MethodCall(_) | syn::Expr::Call(_) | syn::Expr::Index(_)
+                    )
+            }
             _ => false,
         };
         if atomic {
@@ -145,28 +177,56 @@ impl Gen<'_> {
             };
             let t = self.print(e);
             let val = if atomic { t } else { self.bind("c", t, out) };
-            return Node { val, kind: NodeKind::Constant };
+            return Node {
+                val,
+                kind: NodeKind::Constant,
+            };
         }
         match e {
-            Expr::Var(v, _) => Node { val: self.ident(*v), kind: NodeKind::Var(*v) },
+            Expr::Var(v, _) => Node {
+                val: self.ident(*v),
+                kind: NodeKind::Var(*v),
+            },
             Expr::Index(v, idx) => {
                 let i = self.index_tokens(idx);
                 let b = self.ident(*v);
-                Node { val: quote!(#b #i), kind: NodeKind::Index(*v, i) }
+                Node {
+                    val: quote!(#b #i),
+                    kind: NodeKind::Index(*v, i),
+                }
             }
             Expr::Neg(a, span) => {
                 let a = self.anf(a, out);
                 let av = &a.val;
                 let val = self.bind("t", quote_spanned!(*span=> -#av), out);
-                Node { val, kind: NodeKind::Op { rule: "neg", children: vec![a], differentiable: vec![true] } }
+                Node {
+                    val,
+                    kind: NodeKind::Op {
+                        rule: "neg",
+                        children: vec![a],
+                        differentiable: vec![true],
+                    },
+                }
             }
             Expr::Bin(op, a, b, span) => {
                 let (a, b) = (self.anf(a, out), self.anf(b, out));
                 let (av, bv, o) = (&a.val, &b.val, binop_tokens(*op));
                 let val = self.bind("t", quote_spanned!(*span=> #av #o #bv), out);
-                Node { val, kind: NodeKind::Op { rule: op.rule_name(), children: vec![a, b], differentiable: vec![true, true] } }
+                Node {
+                    val,
+                    kind: NodeKind::Op {
+                        rule: op.rule_name(),
+                        children: vec![a, b],
+                        differentiable: vec![true, true],
+                    },
+                }
             }
-            Expr::Prim { prim, args, spelling, span } => {
+            Expr::Prim {
+                prim,
+                args,
+                spelling,
+                span,
+            } => {
                 let children: Vec<Node> = args.iter().map(|a| self.anf(a, out)).collect();
                 let name = syn::Ident::new(prim.name, *span);
                 let vals: Vec<&TokenStream> = children.iter().map(|c| &c.val).collect();
@@ -178,35 +238,74 @@ impl Gen<'_> {
                     Spelling::Path(path) => quote_spanned!(*span=> #path(#(#vals),*)),
                 };
                 let val = self.bind("t", call, out);
-                Node { val, kind: NodeKind::Op { rule: prim.name, children, differentiable: prim.differentiable.to_vec() } }
+                Node {
+                    val,
+                    kind: NodeKind::Op {
+                        rule: prim.name,
+                        children,
+                        differentiable: prim.differentiable.to_vec(),
+                    },
+                }
             }
             Expr::Cast(a, ty, span) => {
                 let a = self.anf(a, out);
                 let av = &a.val;
                 let val = self.bind("t", quote_spanned!(*span=> #av as #ty), out);
-                Node { val, kind: NodeKind::Cast(Box::new(a)) }
+                Node {
+                    val,
+                    kind: NodeKind::Cast(Box::new(a)),
+                }
             }
             Expr::Copy(a, span) => {
                 let a = self.anf(a, out);
                 let av = &a.val;
-                let val = self.bind("t", quote_spanned!(*span=> ::autodiff::__private::snapshot(&#av)), out);
-                Node { val, kind: NodeKind::Copy(Box::new(a)) }
+                let val = self.bind(
+                    "t",
+                    quote_spanned!(*span=> ::autodiff::__private::snapshot(&#av)),
+                    out,
+                );
+                Node {
+                    val,
+                    kind: NodeKind::Copy(Box::new(a)),
+                }
             }
-            Expr::Splat { elem, len, array, span } => {
+            Expr::Splat {
+                elem,
+                len,
+                array,
+                span,
+            } => {
                 let c = self.anf(elem, out);
                 let (cv, len) = (&c.val, self.passive_tokens(len));
-                let t = if *array { quote_spanned!(*span=> [#cv; #len]) } else { quote_spanned!(*span=> ::std::vec![#cv; #len]) };
+                let t = if *array {
+                    quote_spanned!(*span=> [#cv; #len])
+                } else {
+                    quote_spanned!(*span=> ::std::vec![#cv; #len])
+                };
                 let val = self.bind("t", t, out);
-                Node { val, kind: NodeKind::Splat(Box::new(c)) }
+                Node {
+                    val,
+                    kind: NodeKind::Splat(Box::new(c)),
+                }
             }
             Expr::List { elems, array, span } => {
                 let cs: Vec<Node> = elems.iter().map(|x| self.anf(x, out)).collect();
                 let vals = cs.iter().map(|c| &c.val);
-                let t = if *array { quote_spanned!(*span=> [#(#vals),*]) } else { quote_spanned!(*span=> ::std::vec![#(#vals),*]) };
+                let t = if *array {
+                    quote_spanned!(*span=> [#(#vals),*])
+                } else {
+                    quote_spanned!(*span=> ::std::vec![#(#vals),*])
+                };
                 let val = self.bind("t", t, out);
-                Node { val, kind: NodeKind::List(cs) }
+                Node {
+                    val,
+                    kind: NodeKind::List(cs),
+                }
             }
-            Expr::Lit(_) | Expr::Opaque(..) | Expr::Empty(_) => Node { val: self.print(e), kind: NodeKind::Constant },
+            Expr::Lit(_) | Expr::Opaque(..) | Expr::Empty(_) => Node {
+                val: self.print(e),
+                kind: NodeKind::Constant,
+            },
         }
     }
 
@@ -234,12 +333,18 @@ impl Gen<'_> {
                 let var = &self.f.vars[*v];
                 let row = var.shape == Shape::Array(2) && idx.to_string().matches('[').count() == 1;
                 if row {
-                    out.extend(quote!(::autodiff::__private::accumulate(&mut #adj #idx[..], &#d[..]);));
+                    out.extend(
+                        quote!(::autodiff::__private::accumulate(&mut #adj #idx[..], &#d[..]);),
+                    );
                 } else {
                     out.extend(quote!(#adj #idx += #d;));
                 }
             }
-            NodeKind::Op { rule, children, differentiable } => {
+            NodeKind::Op {
+                rule,
+                children,
+                differentiable,
+            } => {
                 let rule = syn::Ident::new(rule, proc_macro2::Span::call_site());
                 let args = children.iter().map(|c| {
                     let v = &c.val;

@@ -16,7 +16,9 @@ pub fn parse(tokens: TokenStream, diag: &mut Diagnostics) -> Args {
     let parser = syn::meta::parser(|meta| {
         if meta.path.is_ident("wrt") {
             if args.wrt.is_some() {
-                return Err(meta.error("`wrt` is given twice; list every parameter in one `wrt(...)`"));
+                return Err(
+                    meta.error("`wrt` is given twice; list every parameter in one `wrt(...)`")
+                );
             }
             let content;
             syn::parenthesized!(content in meta.input);
@@ -29,9 +31,7 @@ pub fn parse(tokens: TokenStream, diag: &mut Diagnostics) -> Args {
             args.wrt = Some(names.into_iter().collect());
             Ok(())
         } else {
-            Err(meta.error(
-                "unknown option; `#[differentiate]` takes only `wrt(param, ...)`",
-            ))
+            Err(meta.error("unknown option; `#[differentiate]` takes only `wrt(param, ...)`"))
         }
     });
     if let Err(e) = parser.parse2(tokens) {

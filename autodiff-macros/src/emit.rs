@@ -38,8 +38,11 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         names.reserve(&p.ident.to_string());
     }
     let seed = names.fresh("seed");
-    let buffers: Vec<Option<Ident>> =
-        sig.params.iter().map(|p| p.wrt.then(|| names.fresh(&format!("d_{}", p.ident)))).collect();
+    let buffers: Vec<Option<Ident>> = sig
+        .params
+        .iter()
+        .map(|p| p.wrt.then(|| names.fresh(&format!("d_{}", p.ident))))
+        .collect();
 
     let mut f = lower::lower(&sig, &func.block, &mut names, &mut diag);
     exits::normalize(&mut f, &mut names);
@@ -76,11 +79,16 @@ fn item_head(it: &syn::Item) -> TokenStream {
     }
 }
 
-fn with_errors(func: &syn::ItemFn, companions: Option<(&Signature, &Ident, &[Option<Ident>])>, diag: Diagnostics) -> TokenStream {
+fn with_errors(
+    func: &syn::ItemFn,
+    companions: Option<(&Signature, &Ident, &[Option<Ident>])>,
+    diag: Diagnostics,
+) -> TokenStream {
     let errors = diag.into_result().err().map(|e| e.to_compile_error());
     let stubs = companions.map(|(sig, seed, buffers)| {
         let (vjp_sig, grad_sig) = signatures(func, sig, seed, buffers);
-        let body = quote!({ ::core::panic!("`#[differentiate]` reported errors for this function") });
+        let body =
+            quote!({ ::core::panic!("`#[differentiate]` reported errors for this function") });
         let grad = grad_sig.map(|g| quote!(#[allow(unused_variables, dead_code)] #g #body));
         quote!(#[allow(unused_variables, dead_code)] #vjp_sig #body #grad)
     });
@@ -113,14 +121,17 @@ fn check_rules(f: &Func, an: &Analysis, diag: &mut Diagnostics) {
     fn block(b: &[Stmt], an: &Analysis, diag: &mut Diagnostics) {
         for s in b {
             match s {
-                Stmt::Let { init: Some(e), .. } | Stmt::Assign { value: e, .. } | Stmt::Push { value: e, .. } | Stmt::Eval(e) => {
-                    expr(e, an, diag)
-                }
+                Stmt::Let { init: Some(e), .. }
+                | Stmt::Assign { value: e, .. }
+                | Stmt::Push { value: e, .. }
+                | Stmt::Eval(e) => expr(e, an, diag),
                 Stmt::If { then_b, else_b, .. } => {
                     block(then_b, an, diag);
                     block(else_b, an, diag);
                 }
-                Stmt::For { body, .. } | Stmt::While { body, .. } | Stmt::Loop { body } => block(body, an, diag),
+                Stmt::For { body, .. } | Stmt::While { body, .. } | Stmt::Loop { body } => {
+                    block(body, an, diag)
+                }
                 _ => {}
             }
         }
@@ -129,10 +140,18 @@ fn check_rules(f: &Func, an: &Analysis, diag: &mut Diagnostics) {
 }
 
 /// The signatures of `f_vjp` and (for a scalar result) `f_grad`.
-fn signatures(func: &syn::ItemFn, sig: &Signature, seed: &Ident, buffers: &[Option<Ident>]) -> (TokenStream, Option<TokenStream>) {
+fn signatures(
+    func: &syn::ItemFn,
+    sig: &Signature,
+    seed: &Ident,
+    buffers: &[Option<Ident>],
+) -> (TokenStream, Option<TokenStream>) {
     let vis = &func.vis;
     let name = &func.sig.ident;
-    let (vjp_name, grad_name) = (format_ident!("{}_vjp", name), format_ident!("{}_grad", name));
+    let (vjp_name, grad_name) = (
+        format_ident!("{}_vjp", name),
+        format_ident!("{}_grad", name),
+    );
     let generics = &func.sig.generics;
     let where_clause = &generics.where_clause;
     let params: Vec<TokenStream> = sig
@@ -156,8 +175,18 @@ fn signatures(func: &syn::ItemFn, sig: &Signature, seed: &Ident, buffers: &[Opti
     });
     let vjp = quote!(#vis fn #vjp_name #generics (#(#params,)* #seed: #seed_ty, #(#bufs),*) -> #ret #where_clause);
     let grad = matches!(kind, Kind::Scalar).then(|| {
-        let grads: Vec<TokenStream> = sig.params.iter().filter(|p| p.wrt).filter_map(|p| p.kind.as_ref()).map(|(k, e)| k.grad_type(e)).collect();
-        let g = if grads.len() == 1 { grads[0].clone() } else { quote!((#(#grads),*)) };
+        let grads: Vec<TokenStream> = sig
+            .params
+            .iter()
+            .filter(|p| p.wrt)
+            .filter_map(|p| p.kind.as_ref())
+            .map(|(k, e)| k.grad_type(e))
+            .collect();
+        let g = if grads.len() == 1 {
+            grads[0].clone()
+        } else {
+            quote!((#(#grads),*))
+        };
         quote!(#vis fn #grad_name #generics (#(#params),*) -> (#ret, #g) #where_clause)
     });
     (vjp, grad)
@@ -168,16 +197,30 @@ fn fn_link(name: &Ident) -> String {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn vjp(func: &syn::ItemFn, sig: &Signature, f: &Func, an: &Analysis, names: &mut Names, seed: &Ident, buffers: &[Option<Ident>], diag: &mut Diagnostics) -> TokenStream {
+fn vjp(
+    func: &syn::ItemFn,
+    sig: &Signature,
+    f: &Func,
+    an: &Analysis,
+    names: &mut Names,
+    seed: &Ident,
+    buffers: &[Option<Ident>],
+    diag: &mut Diagnostics,
+) -> TokenStream {
     let (head, _) = signatures(func, sig, seed, buffers);
     let mut checks = TokenStream::new();
     for (p, b) in sig.params.iter().zip(buffers) {
-        let (Some(b), Some((kind, _))) = (b, &p.kind) else { continue };
+        let (Some(b), Some((kind, _))) = (b, &p.kind) else {
+            continue;
+        };
         let (bs, ps) = (b.to_string(), p.ident.to_string());
         let pi = &p.ident;
         match kind {
-            Kind::Slice => checks.extend(quote!(::autodiff::__private::check_len(#bs, #ps, #b.len(), #pi.len());)),
-            Kind::Rows => checks.extend(quote!(::autodiff::__private::check_rows(#bs, #ps, &*#b, &#pi[..]);)),
+            Kind::Slice => checks
+                .extend(quote!(::autodiff::__private::check_len(#bs, #ps, #b.len(), #pi.len());)),
+            Kind::Rows => {
+                checks.extend(quote!(::autodiff::__private::check_rows(#bs, #ps, &*#b, &#pi[..]);))
+            }
             Kind::Scalar | Kind::Array(_) => {}
         }
     }
@@ -235,7 +278,7 @@ fn vjp(func: &syn::ItemFn, sig: &Signature, f: &Func, an: &Analysis, names: &mut
     );
     quote! {
         #[doc = #doc]
-        #[allow(dead_code, unused_mut, unused_variables, unused_assignments, unused_parens, unreachable_code, clippy::all, clippy::pedantic)]
+        #[allow(dead_code, unused_mut, unused_variables, unused_assignments, unused_parens, unreachable_code, clippy::too_many_arguments, clippy::needless_range_loop)]
         #head {
             #checks
             #exit
@@ -265,13 +308,21 @@ fn grad(func: &syn::ItemFn, sig: &Signature, buffers: &[Option<Ident>]) -> Token
         }
     }
     let args = sig.params.iter().map(|p| &p.ident);
-    let grads = if bufs.len() == 1 { quote!(#(#bufs)*) } else { quote!((#(#bufs),*)) };
+    let grads = if bufs.len() == 1 {
+        quote!(#(#bufs)*)
+    } else {
+        quote!((#(#bufs),*))
+    };
     let value = Ident::new("value", proc_macro2::Span::mixed_site());
-    let doc = format!("Value and gradient of {}. Generated by `#[differentiate]`.", fn_link(name));
+    let doc = format!(
+        "Value and gradient of {}. Generated by `#[differentiate]`.",
+        fn_link(name)
+    );
     quote! {
         #[doc = #doc]
         #[inline]
-        #[allow(dead_code)]
+        #[must_use]
+        #[allow(dead_code, clippy::too_many_arguments)]
         #head {
             #zero
             let #value = #vjp_name(#(#args,)* 1.0, #(&mut #bufs),*);

@@ -25,7 +25,6 @@
 use crate::ir::*;
 use crate::names::Names;
 
-
 pub const CONTINUE: u8 = 1;
 pub const BREAK: u8 = 2;
 pub const RETURN: u8 = 3;
@@ -80,7 +79,9 @@ pub fn returns_inside(b: &[Stmt]) -> bool {
     b.iter().any(|s| match s {
         Stmt::Return(..) | Stmt::Flag(RETURN) => true,
         Stmt::If { then_b, else_b, .. } => returns_inside(then_b) || returns_inside(else_b),
-        Stmt::For { body, .. } | Stmt::While { body, .. } | Stmt::Loop { body } => returns_inside(body),
+        Stmt::For { body, .. } | Stmt::While { body, .. } | Stmt::Loop { body } => {
+            returns_inside(body)
+        }
         _ => false,
     })
 }
@@ -91,7 +92,9 @@ pub fn leaves_loop(body: &[Stmt]) -> bool {
     body.iter().any(|s| match s {
         Stmt::Break | Stmt::Flag(BREAK) | Stmt::Flag(RETURN) | Stmt::Return(..) => true,
         Stmt::If { then_b, else_b, .. } => leaves_loop(then_b) || leaves_loop(else_b),
-        Stmt::For { body, .. } | Stmt::While { body, .. } | Stmt::Loop { body } => returns_inside(body),
+        Stmt::For { body, .. } | Stmt::While { body, .. } | Stmt::Loop { body } => {
+            returns_inside(body)
+        }
         _ => false,
     })
 }
@@ -101,7 +104,9 @@ fn uses_flags(body: &[Stmt]) -> bool {
     body.iter().any(|s| match s {
         Stmt::Flag(_) => true,
         Stmt::If { then_b, else_b, .. } => uses_flags(then_b) || uses_flags(else_b),
-        Stmt::For { body, .. } | Stmt::While { body, .. } | Stmt::Loop { body } => returns_inside(body),
+        Stmt::For { body, .. } | Stmt::While { body, .. } | Stmt::Loop { body } => {
+            returns_inside(body)
+        }
         _ => false,
     })
 }
@@ -124,11 +129,20 @@ pub fn normalize(func: &mut Func, names: &mut Names) {
         && count_assignments(&ex.func.body, result) == 1;
     if single_tail {
         if let Some(Stmt::Assign { value, .. }) = ex.func.body.pop() {
-            ex.func.body.push(Stmt::Let { var: result, init: Some(value) });
+            ex.func.body.push(Stmt::Let {
+                var: result,
+                init: Some(value),
+            });
             ex.func.vars[result].initialised = true;
         }
     } else {
-        ex.func.body.insert(0, Stmt::Let { var: result, init: None });
+        ex.func.body.insert(
+            0,
+            Stmt::Let {
+                var: result,
+                init: None,
+            },
+        );
     }
     ex.func.vars[result].assignments = count_assignments(&ex.func.body, result);
     let body = std::mem::take(&mut func.body);
@@ -142,18 +156,31 @@ fn set_contexts(b: &[Stmt], ctx: Ctx, vars: &mut [Var]) {
         match s {
             Stmt::Let { var, .. } => vars[*var].ctx = ctx,
             Stmt::If { then_b, else_b, .. } => {
-                let inner = Ctx { nested: true, in_loop: ctx.in_loop };
+                let inner = Ctx {
+                    nested: true,
+                    in_loop: ctx.in_loop,
+                };
                 set_contexts(then_b, inner, vars);
                 set_contexts(else_b, inner, vars);
             }
             Stmt::For { var, body, .. } => {
-                let inner = Ctx { nested: true, in_loop: true };
+                let inner = Ctx {
+                    nested: true,
+                    in_loop: true,
+                };
                 if let Some(v) = var {
                     vars[*v].ctx = inner;
                 }
                 set_contexts(body, inner, vars);
             }
-            Stmt::While { body, .. } | Stmt::Loop { body } => set_contexts(body, Ctx { nested: true, in_loop: true }, vars),
+            Stmt::While { body, .. } | Stmt::Loop { body } => set_contexts(
+                body,
+                Ctx {
+                    nested: true,
+                    in_loop: true,
+                },
+                vars,
+            ),
             _ => {}
         }
     }
@@ -169,9 +196,15 @@ fn count_assignments(b: &[Stmt], v: VarId) -> usize {
     b.iter()
         .map(|s| match s {
             Stmt::Assign { place, .. } if place.var() == v => 1,
-            Stmt::Let { var, init: Some(_), .. } if *var == v => 1,
-            Stmt::If { then_b, else_b, .. } => count_assignments(then_b, v) + count_assignments(else_b, v),
-            Stmt::For { body, .. } | Stmt::While { body, .. } | Stmt::Loop { body } => count_assignments(body, v),
+            Stmt::Let {
+                var, init: Some(_), ..
+            } if *var == v => 1,
+            Stmt::If { then_b, else_b, .. } => {
+                count_assignments(then_b, v) + count_assignments(else_b, v)
+            }
+            Stmt::For { body, .. } | Stmt::While { body, .. } | Stmt::Loop { body } => {
+                count_assignments(body, v)
+            }
             _ => 0,
         })
         .sum()
@@ -200,8 +233,15 @@ impl Exits<'_> {
     fn guard(&mut self, rest: Vec<Stmt>) -> Stmt {
         let flag = self.flag_var();
         let ident = &self.func.vars[flag].ident;
-        let cond = Passive { expr: syn::parse_quote!(#ident == 0), reads: vec![flag] };
-        Stmt::If { cond, then_b: rest, else_b: Vec::new() }
+        let cond = Passive {
+            expr: syn::parse_quote!(#ident == 0),
+            reads: vec![flag],
+        };
+        Stmt::If {
+            cond,
+            then_b: rest,
+            else_b: Vec::new(),
+        }
     }
 
     fn block(&mut self, stmts: Vec<Stmt>) -> Vec<Stmt> {
@@ -223,13 +263,33 @@ impl Exits<'_> {
                     }
                     let rest = self.block(rest);
                     match s {
-                        Stmt::If { cond, then_b, mut else_b } if block_exit(&then_b) == Exit::Always && block_exit(&else_b) == Exit::Never => {
+                        Stmt::If {
+                            cond,
+                            then_b,
+                            mut else_b,
+                        } if block_exit(&then_b) == Exit::Always
+                            && block_exit(&else_b) == Exit::Never =>
+                        {
                             else_b.extend(rest);
-                            out.push(Stmt::If { cond, then_b, else_b });
+                            out.push(Stmt::If {
+                                cond,
+                                then_b,
+                                else_b,
+                            });
                         }
-                        Stmt::If { cond, mut then_b, else_b } if block_exit(&else_b) == Exit::Always && block_exit(&then_b) == Exit::Never => {
+                        Stmt::If {
+                            cond,
+                            mut then_b,
+                            else_b,
+                        } if block_exit(&else_b) == Exit::Always
+                            && block_exit(&then_b) == Exit::Never =>
+                        {
                             then_b.extend(rest);
-                            out.push(Stmt::If { cond, then_b, else_b });
+                            out.push(Stmt::If {
+                                cond,
+                                then_b,
+                                else_b,
+                            });
                         }
                         s => {
                             out.extend(self.flagify(s));
@@ -245,10 +305,27 @@ impl Exits<'_> {
 
     fn stmt(&mut self, s: Stmt) -> Stmt {
         match s {
-            Stmt::If { cond, then_b, else_b } => Stmt::If { cond, then_b: self.block(then_b), else_b: self.block(else_b) },
-            Stmt::For { var, iter, body } => Stmt::For { var, iter, body: self.loop_body(body) },
-            Stmt::While { cond, body } => Stmt::While { cond, body: self.loop_body(body) },
-            Stmt::Loop { body } => Stmt::Loop { body: self.loop_body(body) },
+            Stmt::If {
+                cond,
+                then_b,
+                else_b,
+            } => Stmt::If {
+                cond,
+                then_b: self.block(then_b),
+                else_b: self.block(else_b),
+            },
+            Stmt::For { var, iter, body } => Stmt::For {
+                var,
+                iter,
+                body: self.loop_body(body),
+            },
+            Stmt::While { cond, body } => Stmt::While {
+                cond,
+                body: self.loop_body(body),
+            },
+            Stmt::Loop { body } => Stmt::Loop {
+                body: self.loop_body(body),
+            },
             s => s,
         }
     }
@@ -271,9 +348,21 @@ impl Exits<'_> {
             Stmt::Continue => vec![Stmt::Flag(CONTINUE)],
             Stmt::Return(value, span) => {
                 let result = self.func.result;
-                vec![Stmt::Assign { place: Place::Var(result), op: AssignOp::Set, value, span }, Stmt::Flag(RETURN)]
+                vec![
+                    Stmt::Assign {
+                        place: Place::Var(result),
+                        op: AssignOp::Set,
+                        value,
+                        span,
+                    },
+                    Stmt::Flag(RETURN),
+                ]
             }
-            Stmt::If { cond, then_b, else_b } => Stmt::If {
+            Stmt::If {
+                cond,
+                then_b,
+                else_b,
+            } => Stmt::If {
                 cond,
                 then_b: then_b.into_iter().flat_map(|s| self.flagify(s)).collect(),
                 else_b: else_b.into_iter().flat_map(|s| self.flagify(s)).collect(),
@@ -293,7 +382,12 @@ impl Exits<'_> {
             match s {
                 Stmt::Return(value, span) => {
                     let result = self.func.result;
-                    out.push(Stmt::Assign { place: Place::Var(result), op: AssignOp::Set, value, span });
+                    out.push(Stmt::Assign {
+                        place: Place::Var(result),
+                        op: AssignOp::Set,
+                        value,
+                        span,
+                    });
                     // Only tail `return`s are left here: inside a loop they
                     // leave it at once, and the flag tells the enclosing code.
                     if in_loop {
@@ -302,12 +396,27 @@ impl Exits<'_> {
                         out.push(Stmt::Break);
                     }
                 }
-                Stmt::If { cond, then_b, else_b } => {
-                    out.push(Stmt::If { cond, then_b: self.returns(then_b, in_loop), else_b: self.returns(else_b, in_loop) })
-                }
-                Stmt::For { var, iter, body } => out.push(Stmt::For { var, iter, body: self.returns(body, true) }),
-                Stmt::While { cond, body } => out.push(Stmt::While { cond, body: self.returns(body, true) }),
-                Stmt::Loop { body } => out.push(Stmt::Loop { body: self.returns(body, true) }),
+                Stmt::If {
+                    cond,
+                    then_b,
+                    else_b,
+                } => out.push(Stmt::If {
+                    cond,
+                    then_b: self.returns(then_b, in_loop),
+                    else_b: self.returns(else_b, in_loop),
+                }),
+                Stmt::For { var, iter, body } => out.push(Stmt::For {
+                    var,
+                    iter,
+                    body: self.returns(body, true),
+                }),
+                Stmt::While { cond, body } => out.push(Stmt::While {
+                    cond,
+                    body: self.returns(body, true),
+                }),
+                Stmt::Loop { body } => out.push(Stmt::Loop {
+                    body: self.returns(body, true),
+                }),
                 s => out.push(s),
             }
         }

@@ -39,7 +39,10 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    pub const TOP: Ctx = Ctx { nested: false, in_loop: false };
+    pub const TOP: Ctx = Ctx {
+        nested: false,
+        in_loop: false,
+    };
 }
 
 pub struct Var {
@@ -99,7 +102,12 @@ pub enum Expr {
     Index(VarId, Vec<Passive>),
     Neg(Box<Expr>, Span),
     Bin(BinOp, Box<Expr>, Box<Expr>, Span),
-    Prim { prim: &'static Prim, args: Vec<Expr>, spelling: Spelling, span: Span },
+    Prim {
+        prim: &'static Prim,
+        args: Vec<Expr>,
+        spelling: Spelling,
+        span: Span,
+    },
     /// `e as f32` / `e as f64`.
     Cast(Box<Expr>, Type, Span),
     Opaque(Passive, Opaque),
@@ -107,9 +115,18 @@ pub enum Expr {
     /// variable used by value.
     Copy(Box<Expr>, Span),
     /// `vec![e; n]` / `[e; N]`.
-    Splat { elem: Box<Expr>, len: Passive, array: bool, span: Span },
+    Splat {
+        elem: Box<Expr>,
+        len: Passive,
+        array: bool,
+        span: Span,
+    },
     /// `vec![a, b, ...]` / `[a, b, ...]`.
-    List { elems: Vec<Expr>, array: bool, span: Span },
+    List {
+        elems: Vec<Expr>,
+        array: bool,
+        span: Span,
+    },
     /// `Vec::new()`, `Vec::with_capacity(n)`: an empty buffer.
     Empty(Passive),
 }
@@ -153,16 +170,40 @@ pub struct RangeIter {
 
 #[derive(Clone)]
 pub enum Stmt {
-    Let { var: VarId, init: Option<Expr> },
-    Assign { place: Place, op: AssignOp, value: Expr, span: Span },
+    Let {
+        var: VarId,
+        init: Option<Expr>,
+    },
+    Assign {
+        place: Place,
+        op: AssignOp,
+        value: Expr,
+        span: Span,
+    },
     /// `v.push(e)`.
-    Push { var: VarId, value: Expr },
+    Push {
+        var: VarId,
+        value: Expr,
+    },
     /// An expression evaluated for its side effects only.
     Eval(Expr),
-    If { cond: Passive, then_b: Vec<Stmt>, else_b: Vec<Stmt> },
-    For { var: Option<VarId>, iter: Iter, body: Vec<Stmt> },
-    While { cond: Passive, body: Vec<Stmt> },
-    Loop { body: Vec<Stmt> },
+    If {
+        cond: Passive,
+        then_b: Vec<Stmt>,
+        else_b: Vec<Stmt>,
+    },
+    For {
+        var: Option<VarId>,
+        iter: Box<Iter>,
+        body: Vec<Stmt>,
+    },
+    While {
+        cond: Passive,
+        body: Vec<Stmt>,
+    },
+    Loop {
+        body: Vec<Stmt>,
+    },
     Break,
     Continue,
     /// Set by lowering; `exits` rewrites it into an assignment to the result.
@@ -196,7 +237,9 @@ impl Expr {
                 a.reads(out);
                 b.reads(out);
             }
-            Expr::Prim { args, .. } | Expr::List { elems: args, .. } => args.iter().for_each(|a| a.reads(out)),
+            Expr::Prim { args, .. } | Expr::List { elems: args, .. } => {
+                args.iter().for_each(|a| a.reads(out))
+            }
             Expr::Opaque(p, _) | Expr::Empty(p) => out.extend(&p.reads),
             Expr::Splat { elem, len, .. } => {
                 elem.reads(out);

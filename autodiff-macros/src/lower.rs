@@ -41,8 +41,21 @@ enum Sink {
     Assign(VarId),
 }
 
-pub fn lower(sig: &Signature, body: &syn::Block, names: &mut Names, diag: &mut Diagnostics) -> Func {
-    let mut l = Lower { vars: Vec::new(), names, diag, scopes: vec![HashMap::new()], ctx: Ctx::TOP, out: vec![Vec::new()], result: 0 };
+pub fn lower(
+    sig: &Signature,
+    body: &syn::Block,
+    names: &mut Names,
+    diag: &mut Diagnostics,
+) -> Func {
+    let mut l = Lower {
+        vars: Vec::new(),
+        names,
+        diag,
+        scopes: vec![HashMap::new()],
+        ctx: Ctx::TOP,
+        out: vec![Vec::new()],
+        result: 0,
+    };
     for (i, p) in sig.params.iter().enumerate() {
         let shape = match &p.kind {
             Some((Kind::Scalar, _)) => Shape::Scalar,
@@ -59,7 +72,12 @@ pub fn lower(sig: &Signature, body: &syn::Block, names: &mut Names, diag: &mut D
         Kind::Scalar => Shape::Scalar,
         _ => Shape::Array(1),
     };
-    l.result = l.push_var(Ident::new("value", Span::call_site()), Origin::Result, None, result_shape);
+    l.result = l.push_var(
+        Ident::new("value", Span::call_site()),
+        Origin::Result,
+        None,
+        result_shape,
+    );
     l.block_tail(body, Sink::Return);
     let body = l.out.pop().unwrap_or_default();
     infer_shapes(&mut l.vars, &body);
@@ -67,25 +85,62 @@ pub fn lower(sig: &Signature, body: &syn::Block, names: &mut Names, diag: &mut D
     // Named last, so the user's names keep their spelling.
     let result = l.result;
     l.vars[result].ident = l.names.fresh("value");
-    Func { vars: l.vars, body, result, exit_flag: None }
+    Func {
+        vars: l.vars,
+        body,
+        result,
+        exit_flag: None,
+    }
 }
 
 /// A buffer variable used as a whole value (`let w = v;`, `return v`) is
 /// copied rather than moved: the reverse sweep still needs `v`.
 fn copy_buffers(body: Vec<Stmt>, vars: &[Var]) -> Vec<Stmt> {
     let copy = |e: Expr| match e {
-        Expr::Var(v, span) if matches!(vars[v].shape, Shape::Array(_)) => Expr::Copy(Box::new(Expr::Var(v, span)), span),
+        Expr::Var(v, span) if matches!(vars[v].shape, Shape::Array(_)) => {
+            Expr::Copy(Box::new(Expr::Var(v, span)), span)
+        }
         e => e,
     };
     body.into_iter()
         .map(|s| match s {
-            Stmt::Let { var, init } => Stmt::Let { var, init: init.map(copy) },
-            Stmt::Assign { place, op, value, span } => Stmt::Assign { place, op, value: copy(value), span },
+            Stmt::Let { var, init } => Stmt::Let {
+                var,
+                init: init.map(copy),
+            },
+            Stmt::Assign {
+                place,
+                op,
+                value,
+                span,
+            } => Stmt::Assign {
+                place,
+                op,
+                value: copy(value),
+                span,
+            },
             Stmt::Return(e, span) => Stmt::Return(copy(e), span),
-            Stmt::If { cond, then_b, else_b } => Stmt::If { cond, then_b: copy_buffers(then_b, vars), else_b: copy_buffers(else_b, vars) },
-            Stmt::For { var, iter, body } => Stmt::For { var, iter, body: copy_buffers(body, vars) },
-            Stmt::While { cond, body } => Stmt::While { cond, body: copy_buffers(body, vars) },
-            Stmt::Loop { body } => Stmt::Loop { body: copy_buffers(body, vars) },
+            Stmt::If {
+                cond,
+                then_b,
+                else_b,
+            } => Stmt::If {
+                cond,
+                then_b: copy_buffers(then_b, vars),
+                else_b: copy_buffers(else_b, vars),
+            },
+            Stmt::For { var, iter, body } => Stmt::For {
+                var,
+                iter,
+                body: copy_buffers(body, vars),
+            },
+            Stmt::While { cond, body } => Stmt::While {
+                cond,
+                body: copy_buffers(body, vars),
+            },
+            Stmt::Loop { body } => Stmt::Loop {
+                body: copy_buffers(body, vars),
+            },
             s => s,
         })
         .collect()
@@ -101,7 +156,9 @@ fn infer_shapes(vars: &mut [Var], body: &[Stmt]) {
             Shape::Unknown => Shape::Unknown,
         };
         match e {
-            Expr::Lit(_) | Expr::Neg(..) | Expr::Bin(..) | Expr::Prim { .. } | Expr::Cast(..) => Shape::Scalar,
+            Expr::Lit(_) | Expr::Neg(..) | Expr::Bin(..) | Expr::Prim { .. } | Expr::Cast(..) => {
+                Shape::Scalar
+            }
             Expr::Var(v, _) => vars[*v].shape,
             Expr::Index(v, idx) => match vars[*v].shape {
                 Shape::Array(k) if k as usize == idx.len() => Shape::Scalar,
@@ -110,7 +167,9 @@ fn infer_shapes(vars: &mut [Var], body: &[Stmt]) {
             },
             Expr::Copy(a, _) => shape(a, vars),
             Expr::Splat { elem, .. } => deeper(shape(elem, vars)),
-            Expr::List { elems, .. } => deeper(elems.first().map_or(Shape::Scalar, |x| shape(x, vars))),
+            Expr::List { elems, .. } => {
+                deeper(elems.first().map_or(Shape::Scalar, |x| shape(x, vars)))
+            }
             Expr::Empty(_) => Shape::Array(1),
             Expr::Opaque(..) => Shape::Unknown,
         }
@@ -118,8 +177,14 @@ fn infer_shapes(vars: &mut [Var], body: &[Stmt]) {
     fn walk(b: &[Stmt], vars: &mut [Var], changed: &mut bool) {
         for s in b {
             let (v, sh) = match s {
-                Stmt::Let { var, init: Some(e), .. } => (*var, shape(e, vars)),
-                Stmt::Assign { place: Place::Var(var), value, .. } => (*var, shape(value, vars)),
+                Stmt::Let {
+                    var, init: Some(e), ..
+                } => (*var, shape(e, vars)),
+                Stmt::Assign {
+                    place: Place::Var(var),
+                    value,
+                    ..
+                } => (*var, shape(value, vars)),
                 Stmt::If { then_b, else_b, .. } => {
                     walk(then_b, vars, changed);
                     walk(else_b, vars, changed);
@@ -166,8 +231,15 @@ fn unsupported_message(e: &syn::Expr) -> String {
 }
 
 fn macro_message(m: &syn::Macro) -> String {
-    let name = m.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
-    format!("the macro `{name}!` is not supported in a differentiated function; only `vec![...]` is")
+    let name = m
+        .path
+        .segments
+        .last()
+        .map(|s| s.ident.to_string())
+        .unwrap_or_default();
+    format!(
+        "the macro `{name}!` is not supported in a differentiated function; only `vec![...]` is"
+    )
 }
 
 fn is_float_type(ty: &syn::Type) -> bool {
@@ -183,8 +255,12 @@ fn shape_of_type(ty: &syn::Type) -> Shape {
             _ => Shape::Unknown,
         },
         syn::Type::Path(p) => {
-            let Some(last) = p.path.segments.last() else { return Shape::Unknown };
-            let syn::PathArguments::AngleBracketed(a) = &last.arguments else { return Shape::Unknown };
+            let Some(last) = p.path.segments.last() else {
+                return Shape::Unknown;
+            };
+            let syn::PathArguments::AngleBracketed(a) = &last.arguments else {
+                return Shape::Unknown;
+            };
             match (last.ident == "Vec", a.args.first()) {
                 (true, Some(syn::GenericArgument::Type(t))) => match shape_of_type(t) {
                     Shape::Scalar => Shape::Array(1),
@@ -217,9 +293,10 @@ impl VisitMut for Renamer<'_, '_> {
                 }
             }
             E::Macro(m) => self.lower.diag.error(&m.mac, macro_message(&m.mac)),
-            E::Reference(r) if r.mutability.is_some() => {
-                self.lower.diag.error(&*r, "`&mut` borrows are not supported in a differentiated function")
-            }
+            E::Reference(r) if r.mutability.is_some() => self.lower.diag.error(
+                &*r,
+                "`&mut` borrows are not supported in a differentiated function",
+            ),
             E::Reference(_)
             | E::Lit(_)
             | E::Binary(_)
@@ -246,8 +323,22 @@ impl VisitMut for Renamer<'_, '_> {
 }
 
 impl<'a> Lower<'a> {
-    fn push_var(&mut self, ident: Ident, origin: Origin, ty: Option<syn::Type>, shape: Shape) -> VarId {
-        self.vars.push(Var { ident, origin, ty, shape, ctx: self.ctx, assignments: 0, initialised: false });
+    fn push_var(
+        &mut self,
+        ident: Ident,
+        origin: Origin,
+        ty: Option<syn::Type>,
+        shape: Shape,
+    ) -> VarId {
+        self.vars.push(Var {
+            ident,
+            origin,
+            ty,
+            shape,
+            ctx: self.ctx,
+            assignments: 0,
+            initialised: false,
+        });
         self.vars.len() - 1
     }
 
@@ -298,12 +389,18 @@ impl<'a> Lower<'a> {
     }
 
     fn branch_ctx(&self) -> Ctx {
-        Ctx { nested: true, in_loop: self.ctx.in_loop }
+        Ctx {
+            nested: true,
+            in_loop: self.ctx.in_loop,
+        }
     }
 
     pub fn passive(&mut self, e: &syn::Expr) -> Passive {
         let mut expr = e.clone();
-        let mut r = Renamer { lower: self, reads: Vec::new() };
+        let mut r = Renamer {
+            lower: self,
+            reads: Vec::new(),
+        };
         r.visit_expr_mut(&mut expr);
         let reads = r.reads;
         Passive { expr, reads }
@@ -339,7 +436,9 @@ impl<'a> Lower<'a> {
                 stmts.into_iter().for_each(|s| self.emit(s));
             }
             syn::Expr::Paren(p) => self.tail(&p.expr, sink),
-            syn::Expr::Return(_) | syn::Expr::Break(_) | syn::Expr::Continue(_) => self.expr_stmt(e),
+            syn::Expr::Return(_) | syn::Expr::Break(_) | syn::Expr::Continue(_) => {
+                self.expr_stmt(e)
+            }
             _ => {
                 let value = self.value(e);
                 let span = e.span();
@@ -347,7 +446,12 @@ impl<'a> Lower<'a> {
                     Sink::Return => self.emit(Stmt::Return(value, span)),
                     Sink::Assign(var) => {
                         self.vars[var].assignments += 1;
-                        self.emit(Stmt::Assign { place: Place::Var(var), op: AssignOp::Set, value, span })
+                        self.emit(Stmt::Assign {
+                            place: Place::Var(var),
+                            op: AssignOp::Set,
+                            value,
+                            span,
+                        })
                     }
                 }
             }
@@ -372,7 +476,9 @@ impl<'a> Lower<'a> {
             return;
         }
         let (ident, ty) = match &local.pat {
-            syn::Pat::Ident(pi) if pi.subpat.is_none() && pi.by_ref.is_none() => (pi.ident.clone(), None),
+            syn::Pat::Ident(pi) if pi.subpat.is_none() && pi.by_ref.is_none() => {
+                (pi.ident.clone(), None)
+            }
             syn::Pat::Type(pt) => match &*pt.pat {
                 syn::Pat::Ident(pi) if pi.subpat.is_none() && pi.by_ref.is_none() => {
                     (pi.ident.clone(), Some((*pt.ty).clone()))
@@ -394,7 +500,10 @@ impl<'a> Lower<'a> {
             }
             Some(init) => {
                 if let Some((_, diverge)) = &init.diverge {
-                    self.diag.error(diverge, "`let ... else` is not supported in a differentiated function");
+                    self.diag.error(
+                        diverge,
+                        "`let ... else` is not supported in a differentiated function",
+                    );
                 }
                 match &*init.expr {
                     // `let y = if ..` assigns `y` in each branch.
@@ -410,7 +519,10 @@ impl<'a> Lower<'a> {
                         let var = self.declare(&ident, Origin::Local, ty);
                         self.vars[var].assignments += 1;
                         self.vars[var].initialised = true;
-                        self.emit(Stmt::Let { var, init: Some(value) });
+                        self.emit(Stmt::Let {
+                            var,
+                            init: Some(value),
+                        });
                     }
                 }
             }
@@ -422,14 +534,20 @@ impl<'a> Lower<'a> {
             syn::Expr::Path(p) => match self.lookup_path(&p.path) {
                 Some(v) => Some(Place::Var(v)),
                 None => {
-                    self.diag.error(e, "only local variables can be assigned in a differentiated function");
+                    self.diag.error(
+                        e,
+                        "only local variables can be assigned in a differentiated function",
+                    );
                     None
                 }
             },
             syn::Expr::Index(_) => match self.index_chain(e) {
                 Some((v, idx)) => Some(Place::Index(v, idx)),
                 None => {
-                    self.diag.error(e, "only elements of local variables (`v[i]`, `v[i][j]`) can be assigned");
+                    self.diag.error(
+                        e,
+                        "only elements of local variables (`v[i]`, `v[i][j]`) can be assigned",
+                    );
                     None
                 }
             },
@@ -457,7 +575,9 @@ impl<'a> Lower<'a> {
         use syn::Expr as E;
         match e {
             E::Assign(a) => {
-                let Some(place) = self.place(&a.left) else { return };
+                let Some(place) = self.place(&a.left) else {
+                    return;
+                };
                 self.note_assignment(&place, &a.left);
                 match (&place, &*a.right) {
                     (Place::Var(v), r @ (E::If(_) | E::Block(_))) => {
@@ -466,12 +586,19 @@ impl<'a> Lower<'a> {
                     }
                     _ => {
                         let value = self.value(&a.right);
-                        self.emit(Stmt::Assign { place, op: AssignOp::Set, value, span: a.span() });
+                        self.emit(Stmt::Assign {
+                            place,
+                            op: AssignOp::Set,
+                            value,
+                            span: a.span(),
+                        });
                     }
                 }
             }
             E::Binary(b) if is_compound(&b.op) => {
-                let Some(place) = self.place(&b.left) else { return };
+                let Some(place) = self.place(&b.left) else {
+                    return;
+                };
                 self.note_assignment(&place, &b.left);
                 let span = b.span();
                 let (op, value) = match b.op {
@@ -481,40 +608,71 @@ impl<'a> Lower<'a> {
                         // `p op= v` is `p = p op v`.
                         let (left, right) = (&b.left, &b.right);
                         let combined: syn::Expr = match b.op {
-                            syn::BinOp::MulAssign(_) => syn::parse_quote_spanned!(span=> #left * (#right)),
-                            syn::BinOp::DivAssign(_) => syn::parse_quote_spanned!(span=> #left / (#right)),
-                            syn::BinOp::RemAssign(_) => syn::parse_quote_spanned!(span=> #left % (#right)),
-                            syn::BinOp::BitAndAssign(_) => syn::parse_quote_spanned!(span=> #left & (#right)),
-                            syn::BinOp::BitOrAssign(_) => syn::parse_quote_spanned!(span=> #left | (#right)),
-                            syn::BinOp::BitXorAssign(_) => syn::parse_quote_spanned!(span=> #left ^ (#right)),
-                            syn::BinOp::ShlAssign(_) => syn::parse_quote_spanned!(span=> #left << (#right)),
+                            syn::BinOp::MulAssign(_) => {
+                                syn::parse_quote_spanned!(span=> #left * (#right))
+                            }
+                            syn::BinOp::DivAssign(_) => {
+                                syn::parse_quote_spanned!(span=> #left / (#right))
+                            }
+                            syn::BinOp::RemAssign(_) => {
+                                syn::parse_quote_spanned!(span=> #left % (#right))
+                            }
+                            syn::BinOp::BitAndAssign(_) => {
+                                syn::parse_quote_spanned!(span=> #left & (#right))
+                            }
+                            syn::BinOp::BitOrAssign(_) => {
+                                syn::parse_quote_spanned!(span=> #left | (#right))
+                            }
+                            syn::BinOp::BitXorAssign(_) => {
+                                syn::parse_quote_spanned!(span=> #left ^ (#right))
+                            }
+                            syn::BinOp::ShlAssign(_) => {
+                                syn::parse_quote_spanned!(span=> #left << (#right))
+                            }
                             _ => syn::parse_quote_spanned!(span=> #left >> (#right)),
                         };
                         (AssignOp::Set, self.value(&combined))
                     }
                 };
-                self.emit(Stmt::Assign { place, op, value, span });
+                self.emit(Stmt::Assign {
+                    place,
+                    op,
+                    value,
+                    span,
+                });
             }
             E::If(ei) => self.if_stmt(ei, None),
             E::ForLoop(f) => self.for_loop(f),
             E::While(w) => {
                 if let Some(l) = &w.label {
-                    self.diag.error(l, "loop labels are not supported in a differentiated function");
+                    self.diag.error(
+                        l,
+                        "loop labels are not supported in a differentiated function",
+                    );
                 }
                 if let E::Let(_) = &*w.cond {
                     self.diag.error(&w.cond, unsupported_message(&w.cond));
                     return;
                 }
                 let cond = self.passive(&w.cond);
-                let ctx = Ctx { nested: true, in_loop: true };
+                let ctx = Ctx {
+                    nested: true,
+                    in_loop: true,
+                };
                 let body = self.nested(ctx, |l| l.block_stmts(&w.body));
                 self.emit(Stmt::While { cond, body });
             }
             E::Loop(lp) => {
                 if let Some(l) = &lp.label {
-                    self.diag.error(l, "loop labels are not supported in a differentiated function");
+                    self.diag.error(
+                        l,
+                        "loop labels are not supported in a differentiated function",
+                    );
                 }
-                let ctx = Ctx { nested: true, in_loop: true };
+                let ctx = Ctx {
+                    nested: true,
+                    in_loop: true,
+                };
                 let body = self.nested(ctx, |l| l.block_stmts(&lp.body));
                 self.emit(Stmt::Loop { body });
             }
@@ -525,7 +683,10 @@ impl<'a> Lower<'a> {
             }
             E::Break(b) => {
                 if let Some(l) = &b.label {
-                    self.diag.error(l, "loop labels are not supported in a differentiated function");
+                    self.diag.error(
+                        l,
+                        "loop labels are not supported in a differentiated function",
+                    );
                 } else if let Some(v) = &b.expr {
                     self.diag.error(v, "`break` with a value is not supported; assign the value to a variable before `break`");
                 } else if !self.ctx.in_loop {
@@ -536,14 +697,19 @@ impl<'a> Lower<'a> {
             }
             E::Continue(c) => {
                 if let Some(l) = &c.label {
-                    self.diag.error(l, "loop labels are not supported in a differentiated function");
+                    self.diag.error(
+                        l,
+                        "loop labels are not supported in a differentiated function",
+                    );
                 } else {
                     self.emit(Stmt::Continue);
                 }
             }
             E::Return(r) => match &r.expr {
                 Some(v) => self.tail(v, Sink::Return),
-                None => self.diag.error(r, "`return` needs a value in a differentiated function"),
+                None => self
+                    .diag
+                    .error(r, "`return` needs a value in a differentiated function"),
             },
             E::MethodCall(m) if m.method == "push" && m.args.len() == 1 => {
                 let Some(Place::Var(var)) = self.place(&m.receiver) else {
@@ -586,34 +752,54 @@ impl<'a> Lower<'a> {
             }),
             None => {
                 if let Some(Sink::Assign(_)) = sink {
-                    self.diag.error(ei, "an `if` used as a value needs an `else` branch");
+                    self.diag
+                        .error(ei, "an `if` used as a value needs an `else` branch");
                 }
                 Vec::new()
             }
         };
-        self.emit(Stmt::If { cond, then_b, else_b });
+        self.emit(Stmt::If {
+            cond,
+            then_b,
+            else_b,
+        });
     }
 
     fn for_loop(&mut self, f: &syn::ExprForLoop) {
         if let Some(l) = &f.label {
-            self.diag.error(l, "loop labels are not supported in a differentiated function");
+            self.diag.error(
+                l,
+                "loop labels are not supported in a differentiated function",
+            );
         }
         let iter = self.iter(&f.expr);
-        let ctx = Ctx { nested: true, in_loop: true };
+        let ctx = Ctx {
+            nested: true,
+            in_loop: true,
+        };
         let pat = (*f.pat).clone();
         let mut var = None;
         let body = self.nested(ctx, |l| {
             match &pat {
-                syn::Pat::Ident(pi) if pi.subpat.is_none() && pi.by_ref.is_none() && pi.mutability.is_none() => {
+                syn::Pat::Ident(pi)
+                    if pi.subpat.is_none() && pi.by_ref.is_none() && pi.mutability.is_none() =>
+                {
                     var = Some(l.declare(&pi.ident, Origin::LoopIndex, None));
                 }
                 syn::Pat::Wild(_) => {}
-                other => l.diag.error(other, "a `for` loop over a range binds one index name, such as `i` (or `_`)"),
+                other => l.diag.error(
+                    other,
+                    "a `for` loop over a range binds one index name, such as `i` (or `_`)",
+                ),
             }
             l.block_stmts(&f.body)
         });
         if let Some(iter) = iter {
-            self.emit(Stmt::For { var, iter, body });
+            self.emit(Stmt::For {
+                var,
+                iter: Box::new(iter),
+                body,
+            });
         }
     }
 
@@ -628,7 +814,9 @@ impl<'a> Lower<'a> {
         }
         fn shape(e: &syn::Expr) -> Option<(Option<&syn::ExprRange>, bool)> {
             match strip(e) {
-                syn::Expr::Range(r) if r.start.is_some() && r.end.is_some() => Some((Some(r), false)),
+                syn::Expr::Range(r) if r.start.is_some() && r.end.is_some() => {
+                    Some((Some(r), false))
+                }
                 syn::Expr::MethodCall(m) if m.method == "rev" && m.args.is_empty() => {
                     let (r, rev) = shape(&m.receiver)?;
                     Some((r, !rev))
@@ -649,7 +837,9 @@ impl<'a> Lower<'a> {
         let expr = self.passive(e);
         let range = match range {
             Some(r) => {
-                let (Some(lo), Some(hi)) = (&r.start, &r.end) else { return None };
+                let (Some(lo), Some(hi)) = (&r.start, &r.end) else {
+                    return None;
+                };
                 Some(RangeIter {
                     lo: self.passive(lo),
                     hi: self.passive(hi),
@@ -693,9 +883,11 @@ impl<'a> Lower<'a> {
                     syn::BinOp::Mul(_) => BinOp::Mul,
                     syn::BinOp::Div(_) => BinOp::Div,
                     syn::BinOp::Rem(_) => return self.no_rule(e, "the `%` operator".into(), span),
-                    syn::BinOp::BitAnd(_) | syn::BinOp::BitOr(_) | syn::BinOp::BitXor(_) | syn::BinOp::Shl(_) | syn::BinOp::Shr(_) => {
-                        return self.no_rule(e, "bit operators".into(), span)
-                    }
+                    syn::BinOp::BitAnd(_)
+                    | syn::BinOp::BitOr(_)
+                    | syn::BinOp::BitXor(_)
+                    | syn::BinOp::Shl(_)
+                    | syn::BinOp::Shr(_) => return self.no_rule(e, "bit operators".into(), span),
                     _ if is_compound(&b.op) => {
                         self.diag.error(e, "an assignment cannot be used as a value; write it as its own statement");
                         return Expr::Lit(syn::parse_quote!(0));
@@ -703,7 +895,12 @@ impl<'a> Lower<'a> {
                     // comparisons and `&&`, `||`: booleans, no derivative
                     _ => return self.opaque(e, Opaque::Constant),
                 };
-                Expr::Bin(op, Box::new(self.value(&b.left)), Box::new(self.value(&b.right)), span)
+                Expr::Bin(
+                    op,
+                    Box::new(self.value(&b.left)),
+                    Box::new(self.value(&b.right)),
+                    span,
+                )
             }
             E::MethodCall(m) => self.method(m, e),
             E::Call(c) => self.call(c, e),
@@ -711,7 +908,10 @@ impl<'a> Lower<'a> {
                 if is_float_type(&c.ty) {
                     Expr::Cast(Box::new(self.value(&c.expr)), (*c.ty).clone(), span)
                 } else if matches!(*c.ty, syn::Type::Ptr(_)) {
-                    self.diag.error(&c.ty, "raw pointers are not supported in a differentiated function");
+                    self.diag.error(
+                        &c.ty,
+                        "raw pointers are not supported in a differentiated function",
+                    );
                     Expr::Lit(syn::parse_quote!(0))
                 } else {
                     self.opaque(e, Opaque::Constant)
@@ -719,13 +919,25 @@ impl<'a> Lower<'a> {
             }
             E::Index(_) => match self.index_chain(e) {
                 Some((v, idx)) => Expr::Index(v, idx),
-                None => self.no_rule(e, "this indexing (only `v[i]` and `v[i][j]` of a variable are differentiable)".into(), span),
+                None => self.no_rule(
+                    e,
+                    "this indexing (only `v[i]` and `v[i][j]` of a variable are differentiable)"
+                        .into(),
+                    span,
+                ),
             },
             E::Macro(m) if m.mac.path.is_ident("vec") => self.vec_macro(&m.mac, span),
-            E::Array(a) => Expr::List { elems: a.elems.iter().map(|x| self.value(x)).collect(), array: true, span },
-            E::Repeat(r) => {
-                Expr::Splat { elem: Box::new(self.value(&r.expr)), len: self.passive(&r.len), array: true, span }
-            }
+            E::Array(a) => Expr::List {
+                elems: a.elems.iter().map(|x| self.value(x)).collect(),
+                array: true,
+                span,
+            },
+            E::Repeat(r) => Expr::Splat {
+                elem: Box::new(self.value(&r.expr)),
+                len: self.passive(&r.len),
+                array: true,
+                span,
+            },
             E::If(_) | E::Block(_) => {
                 let name = Ident::new("branch", span);
                 let var = self.declare_unscoped(&name, Origin::Local, None);
@@ -783,9 +995,18 @@ impl<'a> Lower<'a> {
                 if prim.arity == m.args.len() + 1 {
                     let mut args = vec![self.value(&m.receiver)];
                     for (a, diff) in m.args.iter().zip(&prim.differentiable[1..]) {
-                        args.push(if *diff { self.value(a) } else { self.opaque(a, Opaque::Constant) });
+                        args.push(if *diff {
+                            self.value(a)
+                        } else {
+                            self.opaque(a, Opaque::Constant)
+                        });
                     }
-                    return Expr::Prim { prim, args, spelling: Spelling::Method, span };
+                    return Expr::Prim {
+                        prim,
+                        args,
+                        spelling: Spelling::Method,
+                        span,
+                    };
                 }
             }
         }
@@ -800,10 +1021,15 @@ impl<'a> Lower<'a> {
         let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
         let last = segs.last().cloned().unwrap_or_default();
         let span = path.span();
+        if self.lookup_path(path).is_some() {
+            // Calling a local: a closure, already reported where it was made.
+            return self.opaque(e, Opaque::Constant);
+        }
         if last == "detach" && c.args.len() == 1 {
             return self.opaque(&c.args[0], Opaque::Constant);
         }
-        if segs.len() == 2 && (segs[0] == "f64" || segs[0] == "f32") && path.leading_colon.is_none() {
+        if segs.len() == 2 && (segs[0] == "f64" || segs[0] == "f32") && path.leading_colon.is_none()
+        {
             if rules::CONSTANT_METHODS.contains(&last.as_str()) {
                 return self.opaque(e, Opaque::Constant);
             }
@@ -813,10 +1039,21 @@ impl<'a> Lower<'a> {
                         .args
                         .iter()
                         .zip(prim.differentiable)
-                        .map(|(a, diff)| if *diff { self.value(a) } else { self.opaque(a, Opaque::Constant) })
+                        .map(|(a, diff)| {
+                            if *diff {
+                                self.value(a)
+                            } else {
+                                self.opaque(a, Opaque::Constant)
+                            }
+                        })
                         .collect();
                     let spelling = Spelling::Path(path.to_token_stream());
-                    return Expr::Prim { prim, args, spelling, span };
+                    return Expr::Prim {
+                        prim,
+                        args,
+                        spelling,
+                        span,
+                    };
                 }
             }
         }
@@ -824,7 +1061,11 @@ impl<'a> Lower<'a> {
             return Expr::Empty(self.passive(e));
         }
         let shown: TokenStream = quote!(#path);
-        self.no_rule(e, format!("the function `{}`", shown.to_string().replace(' ', "")), span)
+        self.no_rule(
+            e,
+            format!("the function `{}`", shown.to_string().replace(' ', "")),
+            span,
+        )
     }
 
     fn vec_macro(&mut self, mac: &syn::Macro, span: Span) -> Expr {
@@ -835,11 +1076,22 @@ impl<'a> Lower<'a> {
             Ok((elem, len))
         });
         if let Ok((elem, len)) = splat {
-            return Expr::Splat { elem: Box::new(self.value(&elem)), len: self.passive(&len), array: false, span };
+            return Expr::Splat {
+                elem: Box::new(self.value(&elem)),
+                len: self.passive(&len),
+                array: false,
+                span,
+            };
         }
-        let list = mac.parse_body_with(syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated);
+        let list = mac.parse_body_with(
+            syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
+        );
         match list {
-            Ok(elems) => Expr::List { elems: elems.iter().map(|x| self.value(x)).collect(), array: false, span },
+            Ok(elems) => Expr::List {
+                elems: elems.iter().map(|x| self.value(x)).collect(),
+                array: false,
+                span,
+            },
             Err(err) => {
                 self.diag.push(err);
                 Expr::Lit(syn::parse_quote!(0))
@@ -852,6 +1104,15 @@ fn is_compound(op: &syn::BinOp) -> bool {
     use syn::BinOp::*;
     matches!(
         op,
-        AddAssign(_) | SubAssign(_) | MulAssign(_) | DivAssign(_) | RemAssign(_) | BitAndAssign(_) | BitOrAssign(_) | BitXorAssign(_) | ShlAssign(_) | ShrAssign(_)
+        AddAssign(_)
+            | SubAssign(_)
+            | MulAssign(_)
+            | DivAssign(_)
+            | RemAssign(_)
+            | BitAndAssign(_)
+            | BitOrAssign(_)
+            | BitXorAssign(_)
+            | ShlAssign(_)
+            | ShrAssign(_)
     )
 }

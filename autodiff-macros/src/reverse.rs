@@ -76,8 +76,21 @@ pub struct Sweeps {
 }
 
 impl<'a> Gen<'a> {
-    pub fn new(f: &'a Func, an: &'a Analysis, names: &'a mut Names, diag: &'a mut Diagnostics) -> Self {
-        Gen { f, an, names, diag, decls: TokenStream::new(), adjoints: vec![None; f.vars.len()], loop_tapes: Vec::new() }
+    pub fn new(
+        f: &'a Func,
+        an: &'a Analysis,
+        names: &'a mut Names,
+        diag: &'a mut Diagnostics,
+    ) -> Self {
+        Gen {
+            f,
+            an,
+            names,
+            diag,
+            decls: TokenStream::new(),
+            adjoints: vec![None; f.vars.len()],
+            loop_tapes: Vec::new(),
+        }
     }
 
     pub fn ident(&self, v: VarId) -> TokenStream {
@@ -95,13 +108,15 @@ impl<'a> Gen<'a> {
     fn store(&mut self, ctx: Ctx, base: &str) -> Store {
         let id = self.names.fresh(base);
         if ctx.in_loop {
-            self.decls.extend(quote!(let mut #id = ::autodiff::__private::Tape::new();));
+            self.decls
+                .extend(quote!(let mut #id = ::autodiff::__private::Tape::new();));
             if let Some(l) = self.loop_tapes.last_mut() {
                 l.push(id.clone());
             }
             Store::Tape(id)
         } else if ctx.nested {
-            self.decls.extend(quote!(let mut #id = ::core::default::Default::default();));
+            self.decls
+                .extend(quote!(let mut #id = ::core::default::Default::default();));
             Store::Slot(id)
         } else {
             Store::Local(id)
@@ -115,7 +130,10 @@ impl<'a> Gen<'a> {
         // reverse code, before anything reads them.
         let mut recompute = TokenStream::new();
         for s in b {
-            if let Stmt::Let { var, init: Some(e), .. } = s {
+            if let Stmt::Let {
+                var, init: Some(e), ..
+            } = s
+            {
                 if ctx.nested && self.an.recompute[*var] {
                     let (v, e) = (self.ident(*var), self.print(e));
                     recompute.extend(quote!(#v = #e;));
@@ -133,7 +151,12 @@ impl<'a> Gen<'a> {
     fn stmt(&mut self, s: &Stmt, ctx: Ctx) -> Sweeps {
         match s {
             Stmt::Let { var, init, .. } => self.let_stmt(*var, init.as_ref(), ctx),
-            Stmt::Assign { place, op, value, span } => {
+            Stmt::Assign {
+                place,
+                op,
+                value,
+                span,
+            } => {
                 let mut sw = self.assign(place, *op, value, ctx);
                 let rev = sw.rev;
                 sw.rev = quote::quote_spanned!(*span=> #rev);
@@ -142,20 +165,35 @@ impl<'a> Gen<'a> {
             Stmt::Push { var, value } => self.push(*var, value, ctx),
             Stmt::Eval(e) => {
                 let e = self.print(e);
-                Sweeps { fwd: quote!(let _ = #e;), rev: TokenStream::new() }
+                Sweeps {
+                    fwd: quote!(let _ = #e;),
+                    rev: TokenStream::new(),
+                }
             }
-            Stmt::If { cond, then_b, else_b } => self.if_stmt(cond, then_b, else_b, ctx),
+            Stmt::If {
+                cond,
+                then_b,
+                else_b,
+            } => self.if_stmt(cond, then_b, else_b, ctx),
             Stmt::For { var, iter, body } => self.for_loop(*var, iter, body, ctx),
             Stmt::While { cond, body } => {
                 let c = self.passive_tokens(cond);
                 self.counted_loop(|body| quote!(while #c { #body }), body, ctx)
             }
             Stmt::Loop { body } => self.counted_loop(|body| quote!(loop { #body }), body, ctx),
-            Stmt::Break => Sweeps { fwd: quote!(break;), rev: TokenStream::new() },
-            Stmt::Continue => Sweeps { fwd: quote!(continue;), rev: TokenStream::new() },
+            Stmt::Break => Sweeps {
+                fwd: quote!(break;),
+                rev: TokenStream::new(),
+            },
+            // After `exits`, a `continue` that still jumps ends the loop body:
+            // it has nothing left to skip.
+            Stmt::Continue => Sweeps::default(),
             Stmt::Flag(code) => {
                 let flag = self.exit_flag();
-                Sweeps { fwd: quote!(#flag = #code;), rev: TokenStream::new() }
+                Sweeps {
+                    fwd: quote!(#flag = #code;),
+                    rev: TokenStream::new(),
+                }
             }
             Stmt::ExitDispatch => {
                 let flag = self.exit_flag();
@@ -165,10 +203,14 @@ impl<'a> Gen<'a> {
                         if #flag == #c { #flag = 0; } else { if #flag == #b { #flag = 0; } break; }
                     }
                 };
-                Sweeps { fwd, rev: TokenStream::new() }
+                Sweeps {
+                    fwd,
+                    rev: TokenStream::new(),
+                }
             }
             Stmt::Return(_, span) => {
-                self.diag.error_at(*span, "internal error: unlowered `return`");
+                self.diag
+                    .error_at(*span, "internal error: unlowered `return`");
                 Sweeps::default()
             }
         }
@@ -211,7 +253,13 @@ impl<'a> Gen<'a> {
     }
 
     /// Saves the old value of `place` in forward; restores it in reverse.
-    fn save_restore(&mut self, place: &Place, value: &Expr, ctx: Ctx, is_let: bool) -> (TokenStream, TokenStream) {
+    fn save_restore(
+        &mut self,
+        place: &Place,
+        value: &Expr,
+        ctx: Ctx,
+        is_let: bool,
+    ) -> (TokenStream, TokenStream) {
         let v = place.var();
         if !self.an.saves(v, ctx, is_let) {
             return (TokenStream::new(), TokenStream::new());
@@ -257,7 +305,15 @@ impl<'a> Gen<'a> {
     }
 
     /// Forward and reverse of `place op value`, shared by `let` and assignment.
-    fn assignment(&mut self, place: &Place, op: AssignOp, value: &Expr, ctx: Ctx, is_let: bool, fwd_store: impl FnOnce(TokenStream) -> TokenStream) -> Sweeps {
+    fn assignment(
+        &mut self,
+        place: &Place,
+        op: AssignOp,
+        value: &Expr,
+        ctx: Ctx,
+        is_let: bool,
+        fwd_store: impl FnOnce(TokenStream) -> TokenStream,
+    ) -> Sweeps {
         let v = place.var();
         let (save, restore) = self.save_restore(place, value, ctx, is_let);
         let active_target = self.an.active[v];
@@ -293,7 +349,10 @@ impl<'a> Gen<'a> {
             let (id, adj) = (self.ident(v), self.adj(v));
             rev.extend(quote!(::autodiff::__private::reset_like(&mut #adj, &#id);));
         }
-        Sweeps { fwd, rev: quote!({ #rev }) }
+        Sweeps {
+            fwd,
+            rev: quote!({ #rev }),
+        }
     }
 
     fn let_stmt(&mut self, var: VarId, init: Option<&Expr>, ctx: Ctx) -> Sweeps {
@@ -302,10 +361,14 @@ impl<'a> Gen<'a> {
         let hoisted = self.an.hoisted[var];
         let ty = info.ty.as_ref().map(|t| quote!(: #t));
         if info.origin == Origin::Result && init.is_none() {
-            return Sweeps { fwd: quote!(let mut #id #ty = ::core::default::Default::default();), rev: TokenStream::new() };
+            return Sweeps {
+                fwd: quote!(let mut #id #ty = ::core::default::Default::default();),
+                rev: TokenStream::new(),
+            };
         }
         if hoisted {
-            self.decls.extend(quote!(let mut #id #ty = ::core::default::Default::default();));
+            self.decls
+                .extend(quote!(let mut #id #ty = ::core::default::Default::default();));
         }
         let Some(init) = init else {
             // A needed value is saved before each assignment, so it must
@@ -317,17 +380,31 @@ impl<'a> Gen<'a> {
             } else {
                 quote!(let mut #id #ty;)
             };
-            return Sweeps { fwd, rev: TokenStream::new() };
+            return Sweeps {
+                fwd,
+                rev: TokenStream::new(),
+            };
         };
         let mutable = info.assignments > 1;
-        let mutability = if mutable { quote!(mut) } else { TokenStream::new() };
-        self.assignment(&Place::Var(var), AssignOp::Set, init, ctx, true, move |value| {
-            if hoisted {
-                quote!(#id = #value;)
-            } else {
-                quote!(let #mutability #id #ty = #value;)
-            }
-        })
+        let mutability = if mutable {
+            quote!(mut)
+        } else {
+            TokenStream::new()
+        };
+        self.assignment(
+            &Place::Var(var),
+            AssignOp::Set,
+            init,
+            ctx,
+            true,
+            move |value| {
+                if hoisted {
+                    quote!(#id = #value;)
+                } else {
+                    quote!(let #mutability #id #ty = #value;)
+                }
+            },
+        )
     }
 
     fn assign(&mut self, place: &Place, op: AssignOp, value: &Expr, ctx: Ctx) -> Sweeps {
@@ -343,17 +420,40 @@ impl<'a> Gen<'a> {
             AssignOp::Add => quote!(+=),
             AssignOp::Sub => quote!(-=),
         };
-        self.assignment(place, op, value, ctx, false, move |value| quote!(#target #sym #value;))
+        // `s = s * x` is written back as `s *= x`, as the user wrote it.
+        if let (AssignOp::Set, Place::Var(v), Expr::Bin(bop @ (BinOp::Mul | BinOp::Div), a, b, _)) =
+            (op, place, value)
+        {
+            if matches!(**a, Expr::Var(w, _) if w == *v) {
+                let sym = if *bop == BinOp::Mul {
+                    quote!(*=)
+                } else {
+                    quote!(/=)
+                };
+                let rhs = self.print(b);
+                let store = move |_| quote!(#target #sym #rhs;);
+                return self.assignment(place, op, value, ctx, false, store);
+            }
+        }
+        let store = move |value| quote!(#target #sym #value;);
+        self.assignment(place, op, value, ctx, false, store)
     }
 
     fn push(&mut self, var: VarId, value: &Expr, ctx: Ctx) -> Sweeps {
         let id = self.ident(var);
         let mut rev = TokenStream::new();
         let mut fwd = TokenStream::new();
-        let restore = if self.an.needed[var] { quote!(#id.pop();) } else { TokenStream::new() };
+        let restore = if self.an.needed[var] {
+            quote!(#id.pop();)
+        } else {
+            TokenStream::new()
+        };
         if !self.an.active[var] {
             let v = self.print(value);
-            return Sweeps { fwd: quote!(#id.push(#v);), rev: restore };
+            return Sweeps {
+                fwd: quote!(#id.push(#v);),
+                rev: restore,
+            };
         }
         let d = self.names.fresh("d");
         let adj = self.adj(var);
@@ -370,19 +470,34 @@ impl<'a> Gen<'a> {
             node
         };
         self.pullback(&node, quote!(#d), &mut rev);
-        Sweeps { fwd, rev: quote!({ #rev }) }
+        Sweeps {
+            fwd,
+            rev: quote!({ #rev }),
+        }
     }
 
     fn if_stmt(&mut self, cond: &Passive, then_b: &[Stmt], else_b: &[Stmt], ctx: Ctx) -> Sweeps {
-        let inner = Ctx { nested: true, in_loop: ctx.in_loop };
+        let inner = Ctx {
+            nested: true,
+            in_loop: ctx.in_loop,
+        };
         let c = self.passive_tokens(cond);
         let t = self.block(then_b, inner);
         let e = self.block(else_b, inner);
         let (tf, tr, ef, er) = (t.fwd, t.rev, e.fwd, e.rev);
-        let else_f = if ef.is_empty() { TokenStream::new() } else { quote!(else { #ef }) };
+        // `if c { ..; break; } else { rest }` is written `if c { ..; break; } rest`.
+        let then_jumps = matches!(then_b.last(), Some(Stmt::Break));
+        let else_f = match (ef.is_empty(), then_jumps) {
+            (true, _) => TokenStream::new(),
+            (false, true) => ef.clone(),
+            (false, false) => quote!(else { #ef }),
+        };
         if tr.is_empty() && er.is_empty() {
             // Nothing to undo in either branch: no need to know which ran.
-            return Sweeps { fwd: quote!(if #c { #tf } #else_f), rev: TokenStream::new() };
+            return Sweeps {
+                fwd: quote!(if #c { #tf } #else_f),
+                rev: TokenStream::new(),
+            };
         }
         let (pre, fwd_cond, rev_cond) = if ctx.in_loop && self.an.reevaluate(cond) {
             (TokenStream::new(), c.clone(), c)
@@ -398,12 +513,22 @@ impl<'a> Gen<'a> {
                 }
             }
         };
-        let else_r = if er.is_empty() { TokenStream::new() } else { quote!(else { #er }) };
-        Sweeps { fwd: quote!(#pre if #fwd_cond { #tf } #else_f), rev: quote!(if #rev_cond { #tr } #else_r) }
+        let else_r = if er.is_empty() {
+            TokenStream::new()
+        } else {
+            quote!(else { #er })
+        };
+        Sweeps {
+            fwd: quote!(#pre if #fwd_cond { #tf } #else_f),
+            rev: quote!(if #rev_cond { #tr } #else_r),
+        }
     }
 
     fn for_loop(&mut self, var: Option<VarId>, iter: &Iter, body: &[Stmt], ctx: Ctx) -> Sweeps {
-        let inner = Ctx { nested: true, in_loop: true };
+        let inner = Ctx {
+            nested: true,
+            in_loop: true,
+        };
         let it = self.passive_tokens(&iter.expr);
         let i = match var {
             Some(v) => self.ident(v),
@@ -414,12 +539,26 @@ impl<'a> Gen<'a> {
         let mut tapes = self.loop_tapes.pop().unwrap_or_default();
         let (bf, br) = (b.fwd, b.rev);
         if self.an.reversible_range(iter, body) {
-            let Some(r) = &iter.range else { return Sweeps::default() };
+            let Some(r) = &iter.range else {
+                return Sweeps::default();
+            };
             let (lo, hi) = (self.passive_tokens(&r.lo), self.passive_tokens(&r.hi));
-            let range = if r.inclusive { quote!(#lo..=#hi) } else { quote!(#lo..#hi) };
-            let rev_iter = if r.reversed { range } else { quote!((#range).rev()) };
+            let range = if r.inclusive {
+                quote!(#lo..=#hi)
+            } else {
+                quote!(#lo..#hi)
+            };
+            let rev_iter = if r.reversed {
+                range
+            } else {
+                quote!((#range).rev())
+            };
             let fwd = self.reserved_loop(&i, it, &tapes, quote!(#bf));
-            let rev = if br.is_empty() { br } else { quote!(for #i in #rev_iter { #br }) };
+            let rev = if br.is_empty() {
+                br
+            } else {
+                quote!(for #i in #rev_iter { #br })
+            };
             return Sweeps { fwd, rev };
         }
         // Early exits or a stepped range: record the indices and the count.
@@ -447,7 +586,13 @@ impl<'a> Gen<'a> {
 
     /// `for i in it { body }`, reserving each tape the body pushes to for the
     /// loop's trip count first.
-    fn reserved_loop(&mut self, i: &TokenStream, it: TokenStream, tapes: &[Ident], body: TokenStream) -> TokenStream {
+    fn reserved_loop(
+        &mut self,
+        i: &TokenStream,
+        it: TokenStream,
+        tapes: &[Ident],
+        body: TokenStream,
+    ) -> TokenStream {
         if tapes.is_empty() {
             return quote!(for #i in #it { #body });
         }
@@ -459,8 +604,16 @@ impl<'a> Gen<'a> {
         })
     }
 
-    fn counted_loop(&mut self, wrap: impl FnOnce(TokenStream) -> TokenStream, body: &[Stmt], ctx: Ctx) -> Sweeps {
-        let inner = Ctx { nested: true, in_loop: true };
+    fn counted_loop(
+        &mut self,
+        wrap: impl FnOnce(TokenStream) -> TokenStream,
+        body: &[Stmt],
+        ctx: Ctx,
+    ) -> Sweeps {
+        let inner = Ctx {
+            nested: true,
+            in_loop: true,
+        };
         self.loop_tapes.push(Vec::new());
         let b = self.block(body, inner);
         self.loop_tapes.pop();
@@ -470,6 +623,9 @@ impl<'a> Gen<'a> {
         let save_n = count.save(quote!(#n));
         let load_n = count.load();
         let looped = wrap(quote!(#n += 1; #bf));
-        Sweeps { fwd: quote!(let mut #n: usize = 0; #looped #save_n), rev: quote!(for _ in 0..#load_n { #br }) }
+        Sweeps {
+            fwd: quote!(let mut #n: usize = 0; #looped #save_n),
+            rev: quote!(for _ in 0..#load_n { #br }),
+        }
     }
 }

@@ -75,18 +75,39 @@ const OPERATORS: &[&str] = &["add", "sub", "mul", "div", "neg"];
 /// Float methods whose result is piecewise constant or not a float: their
 /// derivative is zero, so their result is a constant.
 pub const CONSTANT_METHODS: &[&str] = &[
-    "floor", "ceil", "round", "round_ties_even", "trunc", "signum", "is_nan", "is_finite", "is_infinite",
-    "is_normal", "is_sign_positive", "is_sign_negative", "is_subnormal", "to_bits", "total_cmp",
-    "partial_cmp", "len", "is_empty", "classify",
+    "floor",
+    "ceil",
+    "round",
+    "round_ties_even",
+    "trunc",
+    "signum",
+    "is_nan",
+    "is_finite",
+    "is_infinite",
+    "is_normal",
+    "is_sign_positive",
+    "is_sign_negative",
+    "is_subnormal",
+    "to_bits",
+    "total_cmp",
+    "partial_cmp",
+    "len",
+    "is_empty",
+    "classify",
 ];
 
 /// A float method or `f64::name` function with a derivative rule.
 pub fn method(name: &str) -> Option<&'static Prim> {
-    PRIMS.iter().find(|p| p.name == name && !OPERATORS.contains(&p.name))
+    PRIMS
+        .iter()
+        .find(|p| p.name == name && !OPERATORS.contains(&p.name))
 }
 
 pub fn operator(name: &str) -> &'static Prim {
-    PRIMS.iter().find(|p| p.name == name).expect("operator rows exist")
+    PRIMS
+        .iter()
+        .find(|p| p.name == name)
+        .expect("operator rows exist")
 }
 
 impl Prim {

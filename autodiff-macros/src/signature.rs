@@ -52,7 +52,9 @@ fn vec_elem(ty: &Type) -> Option<&Type> {
     if last.ident != "Vec" {
         return None;
     }
-    let syn::PathArguments::AngleBracketed(args) = &last.arguments else { return None };
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
     match args.args.first()? {
         syn::GenericArgument::Type(t) if args.args.len() == 1 => Some(t),
         _ => None,
@@ -67,21 +69,27 @@ fn classify(ty: &Type) -> Option<(Kind, Type)> {
                 if is_float(&s.elem) {
                     Some((Kind::Slice, (*s.elem).clone()))
                 } else {
-                    vec_elem(&s.elem).filter(|t| is_float(t)).map(|t| (Kind::Rows, t.clone()))
+                    vec_elem(&s.elem)
+                        .filter(|t| is_float(t))
+                        .map(|t| (Kind::Rows, t.clone()))
                 }
             }
             inner @ (Type::Path(_) | Type::Array(_)) if !is_float(inner) => classify(inner),
             _ => None,
         },
         Type::Paren(p) => classify(&p.elem),
-        Type::Array(a) if is_float(&a.elem) => Some((Kind::Array(a.len.clone()), (*a.elem).clone())),
+        Type::Array(a) if is_float(&a.elem) => {
+            Some((Kind::Array(a.len.clone()), (*a.elem).clone()))
+        }
         _ if is_float(ty) => Some((Kind::Scalar, ty.clone())),
         _ => {
             let elem = vec_elem(ty)?;
             if is_float(elem) {
                 Some((Kind::Slice, elem.clone()))
             } else {
-                vec_elem(elem).filter(|t| is_float(t)).map(|t| (Kind::Rows, t.clone()))
+                vec_elem(elem)
+                    .filter(|t| is_float(t))
+                    .map(|t| (Kind::Rows, t.clone()))
             }
         }
     }
@@ -107,7 +115,10 @@ pub fn analyse(sig: &syn::Signature, args: &Args, diag: &mut Diagnostics) -> Opt
         diag.error(u, "`#[differentiate]` does not support `unsafe fn`; generated gradients contain no unsafe code, so differentiate a safe function");
     }
     if let Some(c) = &sig.constness {
-        diag.error(c, "`#[differentiate]` does not support `const fn`; remove `const`");
+        diag.error(
+            c,
+            "`#[differentiate]` does not support `const fn`; remove `const`",
+        );
     }
     if let Some(v) = &sig.variadic {
         diag.error(v, "variadic functions cannot be differentiated");
@@ -159,7 +170,13 @@ pub fn analyse(sig: &syn::Signature, args: &Args, diag: &mut Diagnostics) -> Opt
         Some(names) => {
             for name in names {
                 match params.iter_mut().find(|p| p.ident == *name) {
-                    None => diag.error(name, format!("`wrt` names `{name}`, which is not a parameter of `{}`", sig.ident)),
+                    None => diag.error(
+                        name,
+                        format!(
+                            "`wrt` names `{name}`, which is not a parameter of `{}`",
+                            sig.ident
+                        ),
+                    ),
                     Some(p) if p.kind.is_none() => {
                         let ty = &p.ty;
                         diag.error(
@@ -170,7 +187,9 @@ pub fn analyse(sig: &syn::Signature, args: &Args, diag: &mut Diagnostics) -> Opt
                             ),
                         )
                     }
-                    Some(p) if p.wrt => diag.error(name, format!("`{name}` is listed twice in `wrt`")),
+                    Some(p) if p.wrt => {
+                        diag.error(name, format!("`{name}` is listed twice in `wrt`"))
+                    }
                     Some(p) => p.wrt = true,
                 }
             }
@@ -179,7 +198,9 @@ pub fn analyse(sig: &syn::Signature, args: &Args, diag: &mut Diagnostics) -> Opt
 
     let result = match &sig.output {
         ReturnType::Type(_, ty) => match classify(ty) {
-            Some((kind @ (Kind::Scalar | Kind::Slice | Kind::Array(_)), elem)) if !matches!(**ty, Type::Reference(_)) => {
+            Some((kind @ (Kind::Scalar | Kind::Slice | Kind::Array(_)), elem))
+                if !matches!(**ty, Type::Reference(_)) =>
+            {
                 Some((kind, elem))
             }
             _ => {
@@ -192,7 +213,10 @@ pub fn analyse(sig: &syn::Signature, args: &Args, diag: &mut Diagnostics) -> Opt
             None
         }
     };
-    Some(Signature { params, result: result? })
+    Some(Signature {
+        params,
+        result: result?,
+    })
 }
 
 impl Kind {

@@ -97,16 +97,16 @@ unary_rule!(
     /// `y = atan x`: `x̄ = ȳ / (1 + x²)`.
     atan, |x, y, d| d / (T::one() + x * x));
 binary_rule!(
-    /// `y = a.atan2(b)` (the angle of the point `(b, a)`):
-    /// `ā = ȳ·b / (a² + b²)`, `b̄ = −ȳ·a / (a² + b²)`; both 0 at the origin.
-    atan2, |a, b, y, d| {
-        let r2 = a * a + b * b;
-        if r2 == T::zero() {
-            (T::zero(), T::zero())
-        } else {
-            (d * b / r2, -d * a / r2)
-        }
-    });
+/// `y = a.atan2(b)` (the angle of the point `(b, a)`):
+/// `ā = ȳ·b / (a² + b²)`, `b̄ = −ȳ·a / (a² + b²)`; both 0 at the origin.
+atan2, |a, b, y, d| {
+    let r2 = a * a + b * b;
+    if r2 == T::zero() {
+        (T::zero(), T::zero())
+    } else {
+        (d * b / r2, -d * a / r2)
+    }
+});
 
 // ---- hyperbolic ------------------------------------------------------------
 
@@ -153,11 +153,11 @@ unary_rule!(
     /// `y = log₁₀ x`: `x̄ = ȳ / (x·ln 10)`.
     log10, |x, y, d| d / (x * c(core::f64::consts::LN_10)));
 binary_rule!(
-    /// `y = log_b a = ln a / ln b`: `ā = ȳ / (a·ln b)`, `b̄ = −ȳ·y / (b·ln b)`.
-    log, |a, b, y, d| {
-        let lnb = b.ln();
-        (d / (a * lnb), -d * y / (b * lnb))
-    });
+/// `y = log_b a = ln a / ln b`: `ā = ȳ / (a·ln b)`, `b̄ = −ȳ·y / (b·ln b)`.
+log, |a, b, y, d| {
+    let lnb = b.ln();
+    (d / (a * lnb), -d * y / (b * lnb))
+});
 
 // ---- powers and roots ------------------------------------------------------
 
@@ -182,26 +182,26 @@ pub fn powi<T: Real>(x: &T, n: &i32, _y: &T, d: T) -> T {
 }
 
 binary_rule!(
-    /// `y = aᵇ`: `ā = ȳ·b·aᵇ⁻¹` (written `ȳ·b·y/a` where `a ≠ 0`),
-    /// `b̄ = ȳ·y·ln a` (0 where `y = 0`, so `0ᵇ` has no exponent gradient).
-    powf, |a, b, y, d| {
-        let da = if a == T::zero() {
-            if b == T::zero() || b > T::one() { T::zero() } else if b == T::one() { d } else { d * b * y / a }
-        } else {
-            d * b * y / a
-        };
-        let db = if y == T::zero() { T::zero() } else { d * y * a.ln() };
-        (da, db)
-    });
+/// `y = aᵇ`: `ā = ȳ·b·aᵇ⁻¹` (written `ȳ·b·y/a` where `a ≠ 0`),
+/// `b̄ = ȳ·y·ln a` (0 where `y = 0`, so `0ᵇ` has no exponent gradient).
+powf, |a, b, y, d| {
+    let da = if a == T::zero() {
+        if b == T::zero() || b > T::one() { T::zero() } else if b == T::one() { d } else { d * b * y / a }
+    } else {
+        d * b * y / a
+    };
+    let db = if y == T::zero() { T::zero() } else { d * y * a.ln() };
+    (da, db)
+});
 binary_rule!(
-    /// `y = √(a² + b²)`: `ā = ȳ·a / y`, `b̄ = ȳ·b / y`; both 0 at the origin.
-    hypot, |a, b, y, d| {
-        if y == T::zero() {
-            (T::zero(), T::zero())
-        } else {
-            (d * a / y, d * b / y)
-        }
-    });
+/// `y = √(a² + b²)`: `ā = ȳ·a / y`, `b̄ = ȳ·b / y`; both 0 at the origin.
+hypot, |a, b, y, d| {
+    if y == T::zero() {
+        (T::zero(), T::zero())
+    } else {
+        (d * a / y, d * b / y)
+    }
+});
 
 /// `y = a·b + c` (fused): `ā = ȳ·b`, `b̄ = ȳ·a`, `c̄ = ȳ`.
 #[inline(always)]
@@ -212,36 +212,36 @@ pub fn mul_add<T: Real>(a: &T, b: &T, _c: &T, _y: &T, d: T) -> (T, T, T) {
 // ---- piecewise -------------------------------------------------------------
 
 unary_rule!(
-    /// `y = |x|`: `x̄ = ȳ·sign x`, with `sign 0 = 0`.
-    abs, |x, y, d| {
-        if x > T::zero() { d } else if x < T::zero() { -d } else { T::zero() }
-    });
+/// `y = |x|`: `x̄ = ȳ·sign x`, with `sign 0 = 0`.
+abs, |x, y, d| {
+    if x > T::zero() { d } else if x < T::zero() { -d } else { T::zero() }
+});
 binary_rule!(
-    /// `y = max(a, b)`: the cotangent goes to the larger operand, half to each
-    /// on a tie; a NaN operand is ignored, as `f64::max` ignores it.
-    max, |a, b, y, d| {
-        if a.is_nan() || b > a {
-            (T::zero(), d)
-        } else if b.is_nan() || a > b {
-            (d, T::zero())
-        } else {
-            let h = d * c(0.5);
-            (h, h)
-        }
-    });
+/// `y = max(a, b)`: the cotangent goes to the larger operand, half to each
+/// on a tie; a NaN operand is ignored, as `f64::max` ignores it.
+max, |a, b, y, d| {
+    if a.is_nan() || b > a {
+        (T::zero(), d)
+    } else if b.is_nan() || a > b {
+        (d, T::zero())
+    } else {
+        let h = d * c(0.5);
+        (h, h)
+    }
+});
 binary_rule!(
-    /// `y = min(a, b)`: the cotangent goes to the smaller operand, half to each
-    /// on a tie; a NaN operand is ignored, as `f64::min` ignores it.
-    min, |a, b, y, d| {
-        if a.is_nan() || b < a {
-            (T::zero(), d)
-        } else if b.is_nan() || a < b {
-            (d, T::zero())
-        } else {
-            let h = d * c(0.5);
-            (h, h)
-        }
-    });
+/// `y = min(a, b)`: the cotangent goes to the smaller operand, half to each
+/// on a tie; a NaN operand is ignored, as `f64::min` ignores it.
+min, |a, b, y, d| {
+    if a.is_nan() || b < a {
+        (T::zero(), d)
+    } else if b.is_nan() || a < b {
+        (d, T::zero())
+    } else {
+        let h = d * c(0.5);
+        (h, h)
+    }
+});
 
 /// `y = x.clamp(lo, hi)`: `x̄ = ȳ` for `lo ≤ x ≤ hi`; otherwise the cotangent
 /// goes to the bound that was returned.

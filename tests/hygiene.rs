@@ -1,0 +1,69 @@
+//! Generated code is clean in a strict user crate: no warnings, no clippy
+//! lints (`all` and `pedantic`), no `unsafe`, and no clash with user names
+//! that look like the macro's (`x_adj`, `tape`, `seed`, `d_x`, `value`), a
+//! user `mod core`, or a renamed import of the attribute.
+#![deny(warnings)]
+#![deny(clippy::all)]
+#![deny(clippy::pedantic)]
+#![forbid(unsafe_code)]
+#![allow(dead_code, clippy::many_single_char_names)]
+
+use approx::assert_relative_eq;
+use autodiff::differentiate as diff;
+
+mod core {}
+mod std {}
+
+#[allow(clippy::module_name_repetitions)]
+pub mod detach {}
+
+#[diff]
+fn clash(x: f64, x_adj: f64, tape: f64, seed: f64) -> f64 {
+    let d_x = x * x_adj;
+    let value = d_x * tape + seed;
+    let t = value.sin();
+    let d = t * x;
+    let mut grad = 0.0;
+    for i in 0..3 {
+        grad += d * f64::from(i);
+    }
+    grad
+}
+
+#[test]
+fn user_names_that_look_generated_do_not_clash() {
+    let (v, g) = clash_grad(0.5, 2.0, 3.0, 0.25);
+    assert_relative_eq!(v, clash(0.5, 2.0, 3.0, 0.25));
+    let (x, xa, t, s) = (0.5_f64, 2.0_f64, 3.0_f64, 0.25_f64);
+    let value = x * xa * t + s;
+    let c = value.cos() * x * 3.0;
+    assert_relative_eq!(g.0, (c * xa * t + value.sin() * 3.0), epsilon = 1e-12);
+    assert_relative_eq!(g.1, c * x * t, epsilon = 1e-12);
+    assert_relative_eq!(g.2, c * x * xa, epsilon = 1e-12);
+    assert_relative_eq!(g.3, c, epsilon = 1e-12);
+}
+
+#[diff(wrt(x))]
+#[must_use]
+pub fn public_with_loops(x: &[f64], scale: f64) -> Vec<f64> {
+    let mut out = vec![0.0; x.len()];
+    let mut carry = 1.0;
+    for i in 0..x.len() {
+        if x[i] > 0.0 {
+            carry *= x[i];
+        } else {
+            continue;
+        }
+        out[i] = carry * scale;
+    }
+    out
+}
+
+#[test]
+fn strict_lints_on_a_public_function_with_loops() {
+    let x = [0.5, -1.0, 2.0];
+    let mut g = vec![0.0; 3];
+    let y = public_with_loops_vjp(&x, 2.0, &[1.0, 1.0, 1.0], &mut g);
+    assert_eq!(y, vec![1.0, 0.0, 2.0]);
+    assert_eq!(g, vec![2.0 + 4.0, 0.0, 1.0]);
+}

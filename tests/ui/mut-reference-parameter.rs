@@ -1,0 +1,8 @@
+use autodiff::differentiate;
+
+#[differentiate]
+fn f(x: f64, out: &mut [f64]) -> f64 {
+    x * out.len() as f64
+}
+
+fn main() {}
