@@ -125,31 +125,48 @@ pub fn analyse(sig: &syn::Signature, args: &Args, diag: &mut Diagnostics) -> Opt
     }
 
     let mut params = Vec::new();
+    let mut receiver = false;
     for input in &sig.inputs {
         match input {
-            FnArg::Receiver(r) => diag.error(
-                r,
-                "`#[differentiate]` does not support methods; write a free function that takes the value as a parameter",
-            ),
+            FnArg::Receiver(r) => {
+                receiver = true;
+                diag.error(
+                    r,
+                    "`#[differentiate]` does not support methods; write a free function that takes the value as a parameter",
+                )
+            }
             FnArg::Typed(pt) => {
                 let ident = match &*pt.pat {
-                    Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => pi.ident.clone(),
+                    Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
+                        pi.ident.clone()
+                    }
                     other => {
                         diag.error(other, "parameters of a differentiated function must be plain names such as `x`; destructure inside the body");
                         continue;
                     }
                 };
                 if contains_raw_pointer(&pt.ty) {
-                    diag.error(&pt.ty, "raw pointers cannot be differentiated; pass a slice `&[f64]` instead");
+                    diag.error(
+                        &pt.ty,
+                        "raw pointers cannot be differentiated; pass a slice `&[f64]` instead",
+                    );
                     continue;
                 }
                 if let Type::Reference(r) = &*pt.ty {
                     if r.mutability.is_some() {
-                        diag.error(&pt.ty, "`&mut` parameters are not supported; return the result instead");
+                        diag.error(
+                            &pt.ty,
+                            "`&mut` parameters are not supported; return the result instead",
+                        );
                         continue;
                     }
                 }
-                params.push(Param { ident, ty: (*pt.ty).clone(), kind: classify(&pt.ty), wrt: false });
+                params.push(Param {
+                    ident,
+                    ty: (*pt.ty).clone(),
+                    kind: classify(&pt.ty),
+                    wrt: false,
+                });
             }
         }
     }
@@ -213,6 +230,10 @@ pub fn analyse(sig: &syn::Signature, args: &Args, diag: &mut Diagnostics) -> Opt
             None
         }
     };
+    // A method's body speaks of `self`, which nothing below models.
+    if receiver {
+        return None;
+    }
     Some(Signature {
         params,
         result: result?,
