@@ -1,1 +1,105 @@
-fn main() {}
+//! Rosenbrock: the primal, the generated gradient and a hand-written one,
+//! measured in one run so their ratios are meaningful.
+//!
+//! `cargo bench --bench rosenbrock` prints the criterion times and, at the
+//! end, the ratios generated ÷ primal and generated ÷ hand-written.
+#![allow(clippy::needless_range_loop)]
+
+use autodiff::differentiate;
+use criterion::{black_box, criterion_group, BenchmarkId, Criterion};
+use std::time::{Duration, Instant};
+
+#[differentiate]
+fn rosen(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() - 1 {
+        let a = 1.0 - x[i];
+        let b = x[i + 1] - x[i] * x[i];
+        s += a * a + 100.0 * b * b;
+    }
+    s
+}
+
+/// The gradient as one would write it by hand: one fused pass.
+fn rosen_hand(x: &[f64], g: &mut [f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() - 1 {
+        let a = 1.0 - x[i];
+        let b = x[i + 1] - x[i] * x[i];
+        s += a * a + 100.0 * b * b;
+        g[i] += -2.0 * a - 400.0 * b * x[i];
+        g[i + 1] += 200.0 * b;
+    }
+    s
+}
+
+const SIZES: [usize; 3] = [10, 1_000, 100_000];
+
+fn input(n: usize) -> Vec<f64> {
+    (0..n).map(|i| (i as f64 * 0.37).sin()).collect()
+}
+
+fn bench(c: &mut Criterion) {
+    let mut group = c.benchmark_group("rosenbrock");
+    for n in SIZES {
+        let x = input(n);
+        let mut g = vec![0.0; n];
+        group.bench_with_input(BenchmarkId::new("primal", n), &x, |b, x| {
+            b.iter(|| rosen(black_box(x)))
+        });
+        group.bench_with_input(BenchmarkId::new("generated", n), &x, |b, x| {
+            b.iter(|| rosen_vjp(black_box(x), 1.0, black_box(&mut g)))
+        });
+        group.bench_with_input(BenchmarkId::new("hand-written", n), &x, |b, x| {
+            b.iter(|| rosen_hand(black_box(x), black_box(&mut g)))
+        });
+    }
+    group.finish();
+}
+
+/// Median time of `f` over interleaved batches, so the three variants see
+/// the same machine conditions.
+fn ratios() {
+    println!("\nratios (median of interleaved batches)");
+    println!(
+        "{:>8} {:>20} {:>25}",
+        "n", "generated / primal", "generated / hand-written"
+    );
+    for n in SIZES {
+        let x = input(n);
+        let mut g = vec![0.0; n];
+        let reps = (2_000_000 / n).max(1);
+        let mut times = [Vec::new(), Vec::new(), Vec::new()];
+        for _ in 0..31 {
+            let t = Instant::now();
+            for _ in 0..reps {
+                black_box(rosen(black_box(&x)));
+            }
+            times[0].push(t.elapsed());
+            let t = Instant::now();
+            for _ in 0..reps {
+                black_box(rosen_vjp(black_box(&x), 1.0, &mut g));
+            }
+            times[1].push(t.elapsed());
+            let t = Instant::now();
+            for _ in 0..reps {
+                black_box(rosen_hand(black_box(&x), &mut g));
+            }
+            times[2].push(t.elapsed());
+        }
+        let med = |v: &mut Vec<Duration>| {
+            v.sort();
+            v[v.len() / 2].as_secs_f64()
+        };
+        let (p, gen, hand) = (med(&mut times[0]), med(&mut times[1]), med(&mut times[2]));
+        println!("{n:>8} {:>20.2} {:>25.2}", gen / p, gen / hand);
+    }
+}
+
+criterion_group!(benches, bench);
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    ratios();
+}

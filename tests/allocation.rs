@@ -31,7 +31,7 @@ fn loop_free(x: f64, y: f64, z: f64) -> f64 {
         a = a.sin();
     }
     let c = if y > 0.0 { a * y } else { a / (1.0 + y * y) };
-    a = a * c;
+    a *= c;
     a.tanh() + x.max(z) + y.hypot(z)
 }
 
