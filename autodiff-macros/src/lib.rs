@@ -17,6 +17,8 @@
 //! `autodiff_runtime::rules`. Errors are collected in [`diagnostics`] and all
 //! reported together.
 
+#![forbid(unsafe_code)]
+
 mod activity;
 mod anf;
 mod args;
