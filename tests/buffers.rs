@@ -7,7 +7,9 @@
     clippy::neg_cmp_op_on_partial_ord,
     clippy::ptr_arg,
     clippy::let_and_return,
-    clippy::unnecessary_cast
+    clippy::unnecessary_cast,
+    clippy::vec_init_then_push,
+    clippy::useless_vec
 )]
 mod common;
 use approx::assert_relative_eq;

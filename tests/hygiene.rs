@@ -49,11 +49,10 @@ pub fn public_with_loops(x: &[f64], scale: f64) -> Vec<f64> {
     let mut out = vec![0.0; x.len()];
     let mut carry = 1.0;
     for i in 0..x.len() {
-        if x[i] > 0.0 {
-            carry *= x[i];
-        } else {
+        if x[i] <= 0.0 {
             continue;
         }
+        carry *= x[i];
         out[i] = carry * scale;
     }
     out
