@@ -3,7 +3,6 @@
 //!
 //! `cargo bench --bench rosenbrock` prints the criterion times and, at the
 //! end, the ratios generated ÷ primal and generated ÷ hand-written.
-#![allow(clippy::needless_range_loop)]
 
 use autodiff::differentiate;
 use criterion::{black_box, criterion_group, BenchmarkId, Criterion};

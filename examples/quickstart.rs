@@ -2,7 +2,6 @@
 //! loops over slices, vector-Jacobian products, and gradient descent.
 //!
 //! Run with `cargo run --example quickstart`.
-#![allow(clippy::needless_range_loop)]
 
 use autodiff::{detach, differentiate};
 

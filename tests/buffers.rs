@@ -1,16 +1,6 @@
 //! Local buffers: `vec![..; n]`, `[..; N]`, `Vec::with_capacity` + `push`,
 //! indexed and compound writes, and vector results through `_vjp`.
-#![allow(
-    dead_code,
-    clippy::needless_range_loop,
-    clippy::assign_op_pattern,
-    clippy::neg_cmp_op_on_partial_ord,
-    clippy::ptr_arg,
-    clippy::let_and_return,
-    clippy::unnecessary_cast,
-    clippy::vec_init_then_push,
-    clippy::useless_vec
-)]
+#![allow(dead_code)]
 mod common;
 use approx::assert_relative_eq;
 use autodiff::differentiate;

@@ -1,14 +1,6 @@
 //! Loops: ranges and their variants, nesting, `while`, `loop`, `break`,
 //! `continue`, and the patterns where a wrong tape shows.
-#![allow(
-    dead_code,
-    clippy::needless_range_loop,
-    clippy::assign_op_pattern,
-    clippy::neg_cmp_op_on_partial_ord,
-    clippy::ptr_arg,
-    clippy::let_and_return,
-    clippy::unnecessary_cast
-)]
+#![allow(dead_code)]
 mod common;
 use approx::assert_relative_eq;
 use autodiff::differentiate;

@@ -1,14 +1,6 @@
 //! The rule table: every float method's derivative, in method and
 //! `f64::name(x)` form, against central differences on its input domain.
-#![allow(
-    dead_code,
-    clippy::needless_range_loop,
-    clippy::assign_op_pattern,
-    clippy::neg_cmp_op_on_partial_ord,
-    clippy::ptr_arg,
-    clippy::let_and_return,
-    clippy::unnecessary_cast
-)]
+#![allow(dead_code)]
 mod common;
 use autodiff::differentiate;
 

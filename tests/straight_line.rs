@@ -1,13 +1,5 @@
 //! Straight-line code: arithmetic, literals, casts, shadowing, reassignment.
-#![allow(
-    dead_code,
-    clippy::needless_range_loop,
-    clippy::assign_op_pattern,
-    clippy::neg_cmp_op_on_partial_ord,
-    clippy::ptr_arg,
-    clippy::let_and_return,
-    clippy::unnecessary_cast
-)]
+#![allow(dead_code)]
 mod common;
 use approx::assert_relative_eq;
 use autodiff::differentiate;

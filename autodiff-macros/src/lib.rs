@@ -7,7 +7,7 @@
 //! |---|---|---|
 //! | options | [`args`] | parses `wrt(...)` |
 //! | signature | [`signature`] | which parameters carry gradients, and their shapes |
-//! | lower | [`lower`] | syn → IR with structured control flow, variables renamed apart |
+//! | lower | [`lower`] | syn → IR with structured control flow, variables renamed apart; shapes of locals |
 //! | exits | [`exits`] | `break`/`continue`/`return` → structured form |
 //! | activity | [`activity`] | active, needed, stable, hoisted variables |
 //! | reverse | [`reverse`], [`anf`] | forward sweep and reverse sweep of each statement |

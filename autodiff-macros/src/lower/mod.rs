@@ -13,16 +13,16 @@
 //! s *= x[i];                                    ⟶   s = s * x[i]
 //! ```
 
+mod expr;
+mod shape;
+
 use crate::diagnostics::Diagnostics;
 use crate::ir::*;
 use crate::names::Names;
-use crate::rules;
 use crate::signature::{Kind, Signature};
-use proc_macro2::{Ident, Span, TokenStream};
-use quote::{quote, ToTokens};
+use proc_macro2::{Ident, Span};
 use std::collections::HashMap;
 use syn::spanned::Spanned;
-use syn::visit_mut::VisitMut;
 
 pub struct Lower<'a> {
     pub vars: Vec<Var>,
@@ -80,8 +80,8 @@ pub fn lower(
     );
     l.block_tail(body, Sink::Return);
     let body = l.out.pop().unwrap_or_default();
-    infer_shapes(&mut l.vars, &body);
-    let body = copy_buffers(body, &l.vars);
+    shape::infer_shapes(&mut l.vars, &body);
+    let body = shape::copy_buffers(body, &l.vars);
     // Named last, so the user's names keep their spelling.
     let result = l.result;
     l.vars[result].ident = l.names.fresh("value");
@@ -91,235 +91,6 @@ pub fn lower(
         result,
         exit_flag: None,
     }
-}
-
-/// A buffer variable used as a whole value (`let w = v;`, `return v`) is
-/// copied rather than moved: the reverse sweep still needs `v`.
-fn copy_buffers(body: Vec<Stmt>, vars: &[Var]) -> Vec<Stmt> {
-    let copy = |e: Expr| match e {
-        Expr::Var(v, span) if matches!(vars[v].shape, Shape::Array(_)) => {
-            Expr::Copy(Box::new(Expr::Var(v, span)), span)
-        }
-        e => e,
-    };
-    body.into_iter()
-        .map(|s| match s {
-            Stmt::Let { var, init } => Stmt::Let {
-                var,
-                init: init.map(copy),
-            },
-            Stmt::Assign {
-                place,
-                op,
-                value,
-                span,
-            } => Stmt::Assign {
-                place,
-                op,
-                value: copy(value),
-                span,
-            },
-            Stmt::Return(e, span) => Stmt::Return(copy(e), span),
-            Stmt::If {
-                cond,
-                then_b,
-                else_b,
-            } => Stmt::If {
-                cond,
-                then_b: copy_buffers(then_b, vars),
-                else_b: copy_buffers(else_b, vars),
-            },
-            Stmt::For { var, iter, body } => Stmt::For {
-                var,
-                iter,
-                body: copy_buffers(body, vars),
-            },
-            Stmt::While { cond, body } => Stmt::While {
-                cond,
-                body: copy_buffers(body, vars),
-            },
-            Stmt::Loop { body } => Stmt::Loop {
-                body: copy_buffers(body, vars),
-            },
-            s => s,
-        })
-        .collect()
-}
-
-/// Shapes of locals from what is assigned to them: a fixpoint, since one
-/// local may be initialised from another.
-fn infer_shapes(vars: &mut [Var], body: &[Stmt]) {
-    fn shape(e: &Expr, vars: &[Var]) -> Shape {
-        let deeper = |s: Shape| match s {
-            Shape::Scalar => Shape::Array(1),
-            Shape::Array(k) => Shape::Array(k + 1),
-            Shape::Unknown => Shape::Unknown,
-        };
-        match e {
-            Expr::Lit(_) | Expr::Neg(..) | Expr::Bin(..) | Expr::Prim { .. } | Expr::Cast(..) => {
-                Shape::Scalar
-            }
-            Expr::Var(v, _) => vars[*v].shape,
-            Expr::Index(v, idx) => match vars[*v].shape {
-                Shape::Array(k) if k as usize == idx.len() => Shape::Scalar,
-                Shape::Array(k) if k as usize > idx.len() => Shape::Array(k - idx.len() as u8),
-                _ => Shape::Unknown,
-            },
-            Expr::Copy(a, _) => shape(a, vars),
-            Expr::Splat { elem, .. } => deeper(shape(elem, vars)),
-            Expr::List { elems, .. } => {
-                deeper(elems.first().map_or(Shape::Scalar, |x| shape(x, vars)))
-            }
-            Expr::Empty(_) => Shape::Array(1),
-            Expr::Opaque(..) => Shape::Unknown,
-        }
-    }
-    fn walk(b: &[Stmt], vars: &mut [Var], changed: &mut bool) {
-        for s in b {
-            let (v, sh) = match s {
-                Stmt::Let {
-                    var, init: Some(e), ..
-                } => (*var, shape(e, vars)),
-                Stmt::Assign {
-                    place: Place::Var(var),
-                    value,
-                    ..
-                } => (*var, shape(value, vars)),
-                Stmt::If { then_b, else_b, .. } => {
-                    walk(then_b, vars, changed);
-                    walk(else_b, vars, changed);
-                    continue;
-                }
-                Stmt::For { body, .. } | Stmt::While { body, .. } | Stmt::Loop { body } => {
-                    walk(body, vars, changed);
-                    continue;
-                }
-                _ => continue,
-            };
-            if vars[v].shape == Shape::Unknown && sh != Shape::Unknown {
-                vars[v].shape = sh;
-                *changed = true;
-            }
-        }
-    }
-    loop {
-        let mut changed = false;
-        walk(body, vars, &mut changed);
-        if !changed {
-            break;
-        }
-    }
-}
-
-fn unsupported_message(e: &syn::Expr) -> String {
-    let what = match e {
-        syn::Expr::Closure(_) => "closures are not supported in a differentiated function yet; write a `for` loop, or move the computation into a separate `#[differentiate]` function",
-        syn::Expr::Match(_) => "`match` is not supported in a differentiated function yet; use `if` / `else if` / `else`",
-        syn::Expr::Unsafe(_) => "`unsafe` blocks are not allowed in a differentiated function: its gradient must be safe code; move the unsafe operation into a function whose result is a constant, or pass its result as a parameter",
-        syn::Expr::Async(_) | syn::Expr::Await(_) => "`async` and `.await` are not supported in a differentiated function",
-        syn::Expr::Try(_) => "the `?` operator is not supported in a differentiated function",
-        syn::Expr::Tuple(_) | syn::Expr::Field(_) | syn::Expr::Struct(_) => "tuples and structs are not supported in a differentiated function yet; use separate variables",
-        syn::Expr::Reference(_) => "references are not supported here; index the slice directly (`x[i]`)",
-        syn::Expr::Let(_) => "`if let` and `while let` are not supported in a differentiated function; write a condition",
-        syn::Expr::Range(_) => "ranges are only supported as the iterator of a `for` loop",
-        syn::Expr::Assign(_) => "an assignment cannot be used as a value; write it as its own statement",
-        syn::Expr::Yield(_) | syn::Expr::TryBlock(_) | syn::Expr::Const(_) => "this expression is not supported in a differentiated function",
-        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => "dereferencing `*x` is not supported in a differentiated function; use the value directly",
-        _ => "this expression is not supported in a differentiated function",
-    };
-    what.to_owned()
-}
-
-fn macro_message(m: &syn::Macro) -> String {
-    let name = m
-        .path
-        .segments
-        .last()
-        .map(|s| s.ident.to_string())
-        .unwrap_or_default();
-    format!(
-        "the macro `{name}!` is not supported in a differentiated function; only `vec![...]` is"
-    )
-}
-
-fn is_float_type(ty: &syn::Type) -> bool {
-    matches!(ty, syn::Type::Path(p) if p.path.is_ident("f64") || p.path.is_ident("f32"))
-}
-
-fn shape_of_type(ty: &syn::Type) -> Shape {
-    match ty {
-        _ if is_float_type(ty) => Shape::Scalar,
-        syn::Type::Array(a) => match shape_of_type(&a.elem) {
-            Shape::Scalar => Shape::Array(1),
-            Shape::Array(1) => Shape::Array(2),
-            _ => Shape::Unknown,
-        },
-        syn::Type::Path(p) => {
-            let Some(last) = p.path.segments.last() else {
-                return Shape::Unknown;
-            };
-            let syn::PathArguments::AngleBracketed(a) = &last.arguments else {
-                return Shape::Unknown;
-            };
-            match (last.ident == "Vec", a.args.first()) {
-                (true, Some(syn::GenericArgument::Type(t))) => match shape_of_type(t) {
-                    Shape::Scalar => Shape::Array(1),
-                    Shape::Array(1) => Shape::Array(2),
-                    _ => Shape::Unknown,
-                },
-                _ => Shape::Unknown,
-            }
-        }
-        _ => Shape::Unknown,
-    }
-}
-
-/// Renames variables inside an opaque expression and rejects what cannot be
-/// emitted again (closures, blocks, macros...).
-struct Renamer<'l, 'a> {
-    lower: &'l mut Lower<'a>,
-    reads: Vec<VarId>,
-}
-
-impl VisitMut for Renamer<'_, '_> {
-    fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
-        use syn::Expr as E;
-        match e {
-            E::Path(p) => {
-                if let Some(id) = self.lower.lookup_path(&p.path) {
-                    self.reads.push(id);
-                    let ident = self.lower.vars[id].ident.clone();
-                    *e = syn::parse_quote!(#ident);
-                }
-            }
-            E::Macro(m) => self.lower.diag.error(&m.mac, macro_message(&m.mac)),
-            E::Reference(r) if r.mutability.is_some() => self.lower.diag.error(
-                &*r,
-                "`&mut` borrows are not supported in a differentiated function",
-            ),
-            E::Reference(_)
-            | E::Lit(_)
-            | E::Binary(_)
-            | E::Unary(_)
-            | E::MethodCall(_)
-            | E::Call(_)
-            | E::Cast(_)
-            | E::Index(_)
-            | E::Paren(_)
-            | E::Group(_)
-            | E::Field(_)
-            | E::Array(_)
-            | E::Repeat(_)
-            | E::Tuple(_)
-            | E::Range(_) => syn::visit_mut::visit_expr_mut(self, e),
-            other => {
-                let msg = unsupported_message(other);
-                self.lower.diag.error(&*other, msg);
-            }
-        }
-    }
-
-    fn visit_type_mut(&mut self, _: &mut syn::Type) {}
 }
 
 impl<'a> Lower<'a> {
@@ -343,7 +114,7 @@ impl<'a> Lower<'a> {
     }
 
     fn declare_unscoped(&mut self, ident: &Ident, origin: Origin, ty: Option<syn::Type>) -> VarId {
-        let shape = ty.as_ref().map_or(Shape::Unknown, shape_of_type);
+        let shape = ty.as_ref().map_or(Shape::Unknown, shape::shape_of_type);
         let fresh = self.names.fresh_at(&ident.to_string(), ident.span());
         self.push_var(fresh, origin, ty, shape)
     }
@@ -395,28 +166,10 @@ impl<'a> Lower<'a> {
         }
     }
 
-    pub fn passive(&mut self, e: &syn::Expr) -> Passive {
-        let mut expr = e.clone();
-        let mut r = Renamer {
-            lower: self,
-            reads: Vec::new(),
-        };
-        r.visit_expr_mut(&mut expr);
-        let reads = r.reads;
-        Passive { expr, reads }
-    }
-
-    fn opaque(&mut self, e: &syn::Expr, why: Opaque) -> Expr {
-        Expr::Opaque(self.passive(e), why)
-    }
-
-    fn no_rule(&mut self, e: &syn::Expr, what: String, span: Span) -> Expr {
-        self.opaque(e, Opaque::NoRule { what, span })
-    }
-
     // ---- statements --------------------------------------------------------
 
     /// A block whose final expression (if any) goes to `sink`.
+
     fn block_tail(&mut self, b: &syn::Block, sink: Sink) {
         let n = b.stmts.len();
         for (i, s) in b.stmts.iter().enumerate() {
@@ -464,7 +217,7 @@ impl<'a> Lower<'a> {
             syn::Stmt::Item(item) => {
                 self.diag.error(item, "items inside a differentiated function are not supported; move this item outside the function")
             }
-            syn::Stmt::Macro(m) => self.diag.error(&m.mac, macro_message(&m.mac)),
+            syn::Stmt::Macro(m) => self.diag.error(&m.mac, expr::macro_message(&m.mac)),
             syn::Stmt::Expr(e, _) => self.expr_stmt(e),
         }
     }
@@ -651,7 +404,7 @@ impl<'a> Lower<'a> {
                     );
                 }
                 if let E::Let(_) = &*w.cond {
-                    self.diag.error(&w.cond, unsupported_message(&w.cond));
+                    self.diag.error(&w.cond, expr::unsupported_message(&w.cond));
                     return;
                 }
                 let cond = self.passive(&w.cond);
@@ -719,7 +472,7 @@ impl<'a> Lower<'a> {
                 let value = self.value(&m.args[0]);
                 self.emit(Stmt::Push { var, value });
             }
-            E::Macro(m) => self.diag.error(&m.mac, macro_message(&m.mac)),
+            E::Macro(m) => self.diag.error(&m.mac, expr::macro_message(&m.mac)),
             E::Paren(p) => self.expr_stmt(&p.expr),
             _ => {
                 let v = self.value(e);
@@ -736,7 +489,8 @@ impl<'a> Lower<'a> {
 
     fn if_stmt(&mut self, ei: &syn::ExprIf, sink: Option<Sink>) {
         if let syn::Expr::Let(_) = &*ei.cond {
-            self.diag.error(&ei.cond, unsupported_message(&ei.cond));
+            self.diag
+                .error(&ei.cond, expr::unsupported_message(&ei.cond));
             return;
         }
         let cond = self.passive(&ei.cond);
@@ -853,254 +607,9 @@ impl<'a> Lower<'a> {
     }
 
     // ---- expressions -------------------------------------------------------
-
-    pub fn value(&mut self, e: &syn::Expr) -> Expr {
-        use syn::Expr as E;
-        let span = e.span();
-        match e {
-            E::Lit(l) => match &l.lit {
-                syn::Lit::Float(_) | syn::Lit::Int(_) => Expr::Lit(l.lit.clone()),
-                _ => self.opaque(e, Opaque::Constant),
-            },
-            E::Path(p) => match self.lookup_path(&p.path) {
-                Some(v) => Expr::Var(v, span),
-                None => self.opaque(e, Opaque::Constant),
-            },
-            E::Paren(p) => self.value(&p.expr),
-            E::Group(g) => self.value(&g.expr),
-            E::Unary(u) => match u.op {
-                syn::UnOp::Neg(_) => Expr::Neg(Box::new(self.value(&u.expr)), span),
-                syn::UnOp::Not(_) => self.opaque(e, Opaque::Constant),
-                _ => {
-                    self.diag.error(e, unsupported_message(e));
-                    Expr::Lit(syn::parse_quote!(0))
-                }
-            },
-            E::Binary(b) => {
-                let op = match b.op {
-                    syn::BinOp::Add(_) => BinOp::Add,
-                    syn::BinOp::Sub(_) => BinOp::Sub,
-                    syn::BinOp::Mul(_) => BinOp::Mul,
-                    syn::BinOp::Div(_) => BinOp::Div,
-                    syn::BinOp::Rem(_) => return self.no_rule(e, "the `%` operator".into(), span),
-                    syn::BinOp::BitAnd(_)
-                    | syn::BinOp::BitOr(_)
-                    | syn::BinOp::BitXor(_)
-                    | syn::BinOp::Shl(_)
-                    | syn::BinOp::Shr(_) => return self.no_rule(e, "bit operators".into(), span),
-                    _ if is_compound(&b.op) => {
-                        self.diag.error(e, "an assignment cannot be used as a value; write it as its own statement");
-                        return Expr::Lit(syn::parse_quote!(0));
-                    }
-                    // comparisons and `&&`, `||`: booleans, no derivative
-                    _ => return self.opaque(e, Opaque::Constant),
-                };
-                Expr::Bin(
-                    op,
-                    Box::new(self.value(&b.left)),
-                    Box::new(self.value(&b.right)),
-                    span,
-                )
-            }
-            E::MethodCall(m) => self.method(m, e),
-            E::Call(c) => self.call(c, e),
-            E::Cast(c) => {
-                if is_float_type(&c.ty) {
-                    Expr::Cast(Box::new(self.value(&c.expr)), (*c.ty).clone(), span)
-                } else if matches!(*c.ty, syn::Type::Ptr(_)) {
-                    self.diag.error(
-                        &c.ty,
-                        "raw pointers are not supported in a differentiated function",
-                    );
-                    Expr::Lit(syn::parse_quote!(0))
-                } else {
-                    self.opaque(e, Opaque::Constant)
-                }
-            }
-            E::Index(_) => match self.index_chain(e) {
-                Some((v, idx)) => Expr::Index(v, idx),
-                None => self.no_rule(
-                    e,
-                    "this indexing (only `v[i]` and `v[i][j]` of a variable are differentiable)"
-                        .into(),
-                    span,
-                ),
-            },
-            E::Macro(m) if m.mac.path.is_ident("vec") => self.vec_macro(&m.mac, span),
-            E::Array(a) => Expr::List {
-                elems: a.elems.iter().map(|x| self.value(x)).collect(),
-                array: true,
-                span,
-            },
-            E::Repeat(r) => Expr::Splat {
-                elem: Box::new(self.value(&r.expr)),
-                len: self.passive(&r.len),
-                array: true,
-                span,
-            },
-            E::If(_) | E::Block(_) => {
-                let name = Ident::new("branch", span);
-                let var = self.declare_unscoped(&name, Origin::Local, None);
-                self.emit(Stmt::Let { var, init: None });
-                self.tail(e, Sink::Assign(var));
-                Expr::Var(var, span)
-            }
-            E::Macro(m) => {
-                self.diag.error(&m.mac, macro_message(&m.mac));
-                Expr::Lit(syn::parse_quote!(0))
-            }
-            _ => {
-                self.diag.error(e, unsupported_message(e));
-                Expr::Lit(syn::parse_quote!(0))
-            }
-        }
-    }
-
-    /// `v[i]`, `v[i][j]` with `v` a variable and integer indices.
-    fn index_chain(&mut self, e: &syn::Expr) -> Option<(VarId, Vec<Passive>)> {
-        let mut idx = Vec::new();
-        let mut cur = e;
-        loop {
-            match cur {
-                syn::Expr::Index(i) => {
-                    if let syn::Expr::Range(_) = &*i.index {
-                        return None;
-                    }
-                    idx.push(&*i.index);
-                    cur = &i.expr;
-                }
-                syn::Expr::Paren(p) => cur = &p.expr,
-                syn::Expr::Path(p) => {
-                    let v = self.lookup_path(&p.path)?;
-                    idx.reverse();
-                    let idx = idx.into_iter().map(|x| self.passive(x)).collect();
-                    return Some((v, idx));
-                }
-                _ => return None,
-            }
-        }
-    }
-
-    fn method(&mut self, m: &syn::ExprMethodCall, e: &syn::Expr) -> Expr {
-        let name = m.method.to_string();
-        let span = m.method.span();
-        if rules::CONSTANT_METHODS.contains(&name.as_str()) {
-            return self.opaque(e, Opaque::Constant);
-        }
-        if matches!(name.as_str(), "clone" | "to_vec" | "to_owned") && m.args.is_empty() {
-            return Expr::Copy(Box::new(self.value(&m.receiver)), span);
-        }
-        if m.turbofish.is_none() {
-            if let Some(prim) = rules::method(&name) {
-                if prim.arity == m.args.len() + 1 {
-                    let mut args = vec![self.value(&m.receiver)];
-                    for (a, diff) in m.args.iter().zip(&prim.differentiable[1..]) {
-                        args.push(if *diff {
-                            self.value(a)
-                        } else {
-                            self.opaque(a, Opaque::Constant)
-                        });
-                    }
-                    return Expr::Prim {
-                        prim,
-                        args,
-                        spelling: Spelling::Method,
-                        span,
-                    };
-                }
-            }
-        }
-        self.no_rule(e, format!("the method `{name}`"), span)
-    }
-
-    fn call(&mut self, c: &syn::ExprCall, e: &syn::Expr) -> Expr {
-        let syn::Expr::Path(fp) = &*c.func else {
-            return self.no_rule(e, "this call".into(), c.func.span());
-        };
-        let path = &fp.path;
-        let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
-        let last = segs.last().cloned().unwrap_or_default();
-        let span = path.span();
-        if self.lookup_path(path).is_some() {
-            // Calling a local: a closure, already reported where it was made.
-            return self.opaque(e, Opaque::Constant);
-        }
-        if last == "detach" && c.args.len() == 1 {
-            return self.opaque(&c.args[0], Opaque::Constant);
-        }
-        if segs.len() == 2 && (segs[0] == "f64" || segs[0] == "f32") && path.leading_colon.is_none()
-        {
-            if rules::CONSTANT_METHODS.contains(&last.as_str()) {
-                return self.opaque(e, Opaque::Constant);
-            }
-            if let Some(prim) = rules::method(&last) {
-                if prim.arity == c.args.len() {
-                    let args = c
-                        .args
-                        .iter()
-                        .zip(prim.differentiable)
-                        .map(|(a, diff)| {
-                            if *diff {
-                                self.value(a)
-                            } else {
-                                self.opaque(a, Opaque::Constant)
-                            }
-                        })
-                        .collect();
-                    let spelling = Spelling::Path(path.to_token_stream());
-                    return Expr::Prim {
-                        prim,
-                        args,
-                        spelling,
-                        span,
-                    };
-                }
-            }
-        }
-        if segs.len() == 2 && segs[0] == "Vec" && (last == "new" || last == "with_capacity") {
-            return Expr::Empty(self.passive(e));
-        }
-        let shown: TokenStream = quote!(#path);
-        self.no_rule(
-            e,
-            format!("the function `{}`", shown.to_string().replace(' ', "")),
-            span,
-        )
-    }
-
-    fn vec_macro(&mut self, mac: &syn::Macro, span: Span) -> Expr {
-        let splat = mac.parse_body_with(|input: syn::parse::ParseStream| {
-            let elem: syn::Expr = input.parse()?;
-            input.parse::<syn::Token![;]>()?;
-            let len: syn::Expr = input.parse()?;
-            Ok((elem, len))
-        });
-        if let Ok((elem, len)) = splat {
-            return Expr::Splat {
-                elem: Box::new(self.value(&elem)),
-                len: self.passive(&len),
-                array: false,
-                span,
-            };
-        }
-        let list = mac.parse_body_with(
-            syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
-        );
-        match list {
-            Ok(elems) => Expr::List {
-                elems: elems.iter().map(|x| self.value(x)).collect(),
-                array: false,
-                span,
-            },
-            Err(err) => {
-                self.diag.push(err);
-                Expr::Lit(syn::parse_quote!(0))
-            }
-        }
-    }
 }
 
-fn is_compound(op: &syn::BinOp) -> bool {
+pub(super) fn is_compound(op: &syn::BinOp) -> bool {
     use syn::BinOp::*;
     matches!(
         op,

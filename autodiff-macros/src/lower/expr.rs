@@ -1,0 +1,359 @@
+//! Lowering expressions: recognising the float operations of the primitive
+//! table, and keeping everything else as renamed opaque Rust.
+
+use super::{is_compound, Lower, Sink};
+use crate::ir::*;
+use crate::rules;
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{quote, ToTokens};
+use syn::spanned::Spanned;
+use syn::visit_mut::VisitMut;
+
+pub(super) fn unsupported_message(e: &syn::Expr) -> String {
+    let what = match e {
+        syn::Expr::Closure(_) => "closures are not supported in a differentiated function yet; write a `for` loop, or move the computation into a separate `#[differentiate]` function",
+        syn::Expr::Match(_) => "`match` is not supported in a differentiated function yet; use `if` / `else if` / `else`",
+        syn::Expr::Unsafe(_) => "`unsafe` blocks are not allowed in a differentiated function: its gradient must be safe code; move the unsafe operation into a function whose result is a constant, or pass its result as a parameter",
+        syn::Expr::Async(_) | syn::Expr::Await(_) => "`async` and `.await` are not supported in a differentiated function",
+        syn::Expr::Try(_) => "the `?` operator is not supported in a differentiated function",
+        syn::Expr::Tuple(_) | syn::Expr::Field(_) | syn::Expr::Struct(_) => "tuples and structs are not supported in a differentiated function yet; use separate variables",
+        syn::Expr::Reference(_) => "references are not supported here; index the slice directly (`x[i]`)",
+        syn::Expr::Let(_) => "`if let` and `while let` are not supported in a differentiated function; write a condition",
+        syn::Expr::Range(_) => "ranges are only supported as the iterator of a `for` loop",
+        syn::Expr::Assign(_) => "an assignment cannot be used as a value; write it as its own statement",
+        syn::Expr::Yield(_) | syn::Expr::TryBlock(_) | syn::Expr::Const(_) => "this expression is not supported in a differentiated function",
+        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => "dereferencing `*x` is not supported in a differentiated function; use the value directly",
+        _ => "this expression is not supported in a differentiated function",
+    };
+    what.to_owned()
+}
+
+pub(super) fn macro_message(m: &syn::Macro) -> String {
+    let name = m
+        .path
+        .segments
+        .last()
+        .map(|s| s.ident.to_string())
+        .unwrap_or_default();
+    format!(
+        "the macro `{name}!` is not supported in a differentiated function; only `vec![...]` is"
+    )
+}
+
+pub(super) fn is_float_type(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Path(p) if p.path.is_ident("f64") || p.path.is_ident("f32"))
+}
+
+/// Renames variables inside an opaque expression and rejects what cannot be
+/// emitted again (closures, blocks, macros...).
+struct Renamer<'l, 'a> {
+    lower: &'l mut Lower<'a>,
+    reads: Vec<VarId>,
+}
+
+impl VisitMut for Renamer<'_, '_> {
+    fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+        use syn::Expr as E;
+        match e {
+            E::Path(p) => {
+                if let Some(id) = self.lower.lookup_path(&p.path) {
+                    self.reads.push(id);
+                    let ident = self.lower.vars[id].ident.clone();
+                    *e = syn::parse_quote!(#ident);
+                }
+            }
+            E::Macro(m) => self.lower.diag.error(&m.mac, macro_message(&m.mac)),
+            E::Reference(r) if r.mutability.is_some() => self.lower.diag.error(
+                &*r,
+                "`&mut` borrows are not supported in a differentiated function",
+            ),
+            E::Reference(_)
+            | E::Lit(_)
+            | E::Binary(_)
+            | E::Unary(_)
+            | E::MethodCall(_)
+            | E::Call(_)
+            | E::Cast(_)
+            | E::Index(_)
+            | E::Paren(_)
+            | E::Group(_)
+            | E::Field(_)
+            | E::Array(_)
+            | E::Repeat(_)
+            | E::Tuple(_)
+            | E::Range(_) => syn::visit_mut::visit_expr_mut(self, e),
+            other => {
+                let msg = unsupported_message(other);
+                self.lower.diag.error(&*other, msg);
+            }
+        }
+    }
+
+    fn visit_type_mut(&mut self, _: &mut syn::Type) {}
+}
+
+impl Lower<'_> {
+    pub(super) fn passive(&mut self, e: &syn::Expr) -> Passive {
+        let mut expr = e.clone();
+        let mut r = Renamer {
+            lower: self,
+            reads: Vec::new(),
+        };
+        r.visit_expr_mut(&mut expr);
+        let reads = r.reads;
+        Passive { expr, reads }
+    }
+
+    pub(super) fn opaque(&mut self, e: &syn::Expr, why: Opaque) -> Expr {
+        Expr::Opaque(self.passive(e), why)
+    }
+
+    pub(super) fn no_rule(&mut self, e: &syn::Expr, what: String, span: Span) -> Expr {
+        self.opaque(e, Opaque::NoRule { what, span })
+    }
+
+    pub(super) fn value(&mut self, e: &syn::Expr) -> Expr {
+        use syn::Expr as E;
+        let span = e.span();
+        match e {
+            E::Lit(l) => match &l.lit {
+                syn::Lit::Float(_) | syn::Lit::Int(_) => Expr::Lit(l.lit.clone()),
+                _ => self.opaque(e, Opaque::Constant),
+            },
+            E::Path(p) => match self.lookup_path(&p.path) {
+                Some(v) => Expr::Var(v, span),
+                None => self.opaque(e, Opaque::Constant),
+            },
+            E::Paren(p) => self.value(&p.expr),
+            E::Group(g) => self.value(&g.expr),
+            E::Unary(u) => match u.op {
+                syn::UnOp::Neg(_) => Expr::Neg(Box::new(self.value(&u.expr)), span),
+                syn::UnOp::Not(_) => self.opaque(e, Opaque::Constant),
+                _ => {
+                    self.diag.error(e, unsupported_message(e));
+                    Expr::Lit(syn::parse_quote!(0))
+                }
+            },
+            E::Binary(b) => {
+                let op = match b.op {
+                    syn::BinOp::Add(_) => BinOp::Add,
+                    syn::BinOp::Sub(_) => BinOp::Sub,
+                    syn::BinOp::Mul(_) => BinOp::Mul,
+                    syn::BinOp::Div(_) => BinOp::Div,
+                    syn::BinOp::Rem(_) => return self.no_rule(e, "the `%` operator".into(), span),
+                    syn::BinOp::BitAnd(_)
+                    | syn::BinOp::BitOr(_)
+                    | syn::BinOp::BitXor(_)
+                    | syn::BinOp::Shl(_)
+                    | syn::BinOp::Shr(_) => return self.no_rule(e, "bit operators".into(), span),
+                    _ if is_compound(&b.op) => {
+                        self.diag.error(e, "an assignment cannot be used as a value; write it as its own statement");
+                        return Expr::Lit(syn::parse_quote!(0));
+                    }
+                    // comparisons and `&&`, `||`: booleans, no derivative
+                    _ => return self.opaque(e, Opaque::Constant),
+                };
+                Expr::Bin(
+                    op,
+                    Box::new(self.value(&b.left)),
+                    Box::new(self.value(&b.right)),
+                    span,
+                )
+            }
+            E::MethodCall(m) => self.method(m, e),
+            E::Call(c) => self.call(c, e),
+            E::Cast(c) => {
+                if is_float_type(&c.ty) {
+                    Expr::Cast(Box::new(self.value(&c.expr)), (*c.ty).clone(), span)
+                } else if matches!(*c.ty, syn::Type::Ptr(_)) {
+                    self.diag.error(
+                        &c.ty,
+                        "raw pointers are not supported in a differentiated function",
+                    );
+                    Expr::Lit(syn::parse_quote!(0))
+                } else {
+                    self.opaque(e, Opaque::Constant)
+                }
+            }
+            E::Index(_) => match self.index_chain(e) {
+                Some((v, idx)) => Expr::Index(v, idx),
+                None => self.no_rule(
+                    e,
+                    "this indexing (only `v[i]` and `v[i][j]` of a variable are differentiable)"
+                        .into(),
+                    span,
+                ),
+            },
+            E::Macro(m) if m.mac.path.is_ident("vec") => self.vec_macro(&m.mac, span),
+            E::Array(a) => Expr::List {
+                elems: a.elems.iter().map(|x| self.value(x)).collect(),
+                array: true,
+                span,
+            },
+            E::Repeat(r) => Expr::Splat {
+                elem: Box::new(self.value(&r.expr)),
+                len: self.passive(&r.len),
+                array: true,
+                span,
+            },
+            E::If(_) | E::Block(_) => {
+                let name = Ident::new("branch", span);
+                let var = self.declare_unscoped(&name, Origin::Local, None);
+                self.emit(Stmt::Let { var, init: None });
+                self.tail(e, Sink::Assign(var));
+                Expr::Var(var, span)
+            }
+            E::Macro(m) => {
+                self.diag.error(&m.mac, macro_message(&m.mac));
+                Expr::Lit(syn::parse_quote!(0))
+            }
+            _ => {
+                self.diag.error(e, unsupported_message(e));
+                Expr::Lit(syn::parse_quote!(0))
+            }
+        }
+    }
+
+    /// `v[i]`, `v[i][j]` with `v` a variable and integer indices.
+    pub(super) fn index_chain(&mut self, e: &syn::Expr) -> Option<(VarId, Vec<Passive>)> {
+        let mut idx = Vec::new();
+        let mut cur = e;
+        loop {
+            match cur {
+                syn::Expr::Index(i) => {
+                    if let syn::Expr::Range(_) = &*i.index {
+                        return None;
+                    }
+                    idx.push(&*i.index);
+                    cur = &i.expr;
+                }
+                syn::Expr::Paren(p) => cur = &p.expr,
+                syn::Expr::Path(p) => {
+                    let v = self.lookup_path(&p.path)?;
+                    idx.reverse();
+                    let idx = idx.into_iter().map(|x| self.passive(x)).collect();
+                    return Some((v, idx));
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    fn method(&mut self, m: &syn::ExprMethodCall, e: &syn::Expr) -> Expr {
+        let name = m.method.to_string();
+        let span = m.method.span();
+        if rules::CONSTANT_METHODS.contains(&name.as_str()) {
+            return self.opaque(e, Opaque::Constant);
+        }
+        if matches!(name.as_str(), "clone" | "to_vec" | "to_owned") && m.args.is_empty() {
+            return Expr::Copy(Box::new(self.value(&m.receiver)), span);
+        }
+        if m.turbofish.is_none() {
+            if let Some(prim) = rules::method(&name) {
+                if prim.arity == m.args.len() + 1 {
+                    let mut args = vec![self.value(&m.receiver)];
+                    for (a, diff) in m.args.iter().zip(&prim.differentiable[1..]) {
+                        args.push(if *diff {
+                            self.value(a)
+                        } else {
+                            self.opaque(a, Opaque::Constant)
+                        });
+                    }
+                    return Expr::Prim {
+                        prim,
+                        args,
+                        spelling: Spelling::Method,
+                        span,
+                    };
+                }
+            }
+        }
+        self.no_rule(e, format!("the method `{name}`"), span)
+    }
+
+    fn call(&mut self, c: &syn::ExprCall, e: &syn::Expr) -> Expr {
+        let syn::Expr::Path(fp) = &*c.func else {
+            return self.no_rule(e, "this call".into(), c.func.span());
+        };
+        let path = &fp.path;
+        let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        let last = segs.last().cloned().unwrap_or_default();
+        let span = path.span();
+        if self.lookup_path(path).is_some() {
+            // Calling a local: a closure, already reported where it was made.
+            return self.opaque(e, Opaque::Constant);
+        }
+        if last == "detach" && c.args.len() == 1 {
+            return self.opaque(&c.args[0], Opaque::Constant);
+        }
+        if segs.len() == 2 && (segs[0] == "f64" || segs[0] == "f32") && path.leading_colon.is_none()
+        {
+            if rules::CONSTANT_METHODS.contains(&last.as_str()) {
+                return self.opaque(e, Opaque::Constant);
+            }
+            if let Some(prim) = rules::method(&last) {
+                if prim.arity == c.args.len() {
+                    let args = c
+                        .args
+                        .iter()
+                        .zip(prim.differentiable)
+                        .map(|(a, diff)| {
+                            if *diff {
+                                self.value(a)
+                            } else {
+                                self.opaque(a, Opaque::Constant)
+                            }
+                        })
+                        .collect();
+                    let spelling = Spelling::Path(path.to_token_stream());
+                    return Expr::Prim {
+                        prim,
+                        args,
+                        spelling,
+                        span,
+                    };
+                }
+            }
+        }
+        if segs.len() == 2 && segs[0] == "Vec" && (last == "new" || last == "with_capacity") {
+            return Expr::Empty(self.passive(e));
+        }
+        let shown: TokenStream = quote!(#path);
+        self.no_rule(
+            e,
+            format!("the function `{}`", shown.to_string().replace(' ', "")),
+            span,
+        )
+    }
+
+    fn vec_macro(&mut self, mac: &syn::Macro, span: Span) -> Expr {
+        let splat = mac.parse_body_with(|input: syn::parse::ParseStream| {
+            let elem: syn::Expr = input.parse()?;
+            input.parse::<syn::Token![;]>()?;
+            let len: syn::Expr = input.parse()?;
+            Ok((elem, len))
+        });
+        if let Ok((elem, len)) = splat {
+            return Expr::Splat {
+                elem: Box::new(self.value(&elem)),
+                len: self.passive(&len),
+                array: false,
+                span,
+            };
+        }
+        let list = mac.parse_body_with(
+            syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
+        );
+        match list {
+            Ok(elems) => Expr::List {
+                elems: elems.iter().map(|x| self.value(x)).collect(),
+                array: false,
+                span,
+            },
+            Err(err) => {
+                self.diag.push(err);
+                Expr::Lit(syn::parse_quote!(0))
+            }
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! Shapes of locals (scalar or buffer), read from the syntax: a buffer's
+//! adjoint is a buffer, and a buffer used whole is copied, not moved.
+
+use crate::ir::*;
+
+/// A buffer variable used as a whole value (`let w = v;`, `return v`) is
+/// copied rather than moved: the reverse sweep still needs `v`.
+pub(super) fn copy_buffers(body: Vec<Stmt>, vars: &[Var]) -> Vec<Stmt> {
+    let copy = |e: Expr| match e {
+        Expr::Var(v, span) if matches!(vars[v].shape, Shape::Array(_)) => {
+            Expr::Copy(Box::new(Expr::Var(v, span)), span)
+        }
+        e => e,
+    };
+    body.into_iter()
+        .map(|s| match s {
+            Stmt::Let { var, init } => Stmt::Let {
+                var,
+                init: init.map(copy),
+            },
+            Stmt::Assign {
+                place,
+                op,
+                value,
+                span,
+            } => Stmt::Assign {
+                place,
+                op,
+                value: copy(value),
+                span,
+            },
+            Stmt::Return(e, span) => Stmt::Return(copy(e), span),
+            Stmt::If {
+                cond,
+                then_b,
+                else_b,
+            } => Stmt::If {
+                cond,
+                then_b: copy_buffers(then_b, vars),
+                else_b: copy_buffers(else_b, vars),
+            },
+            Stmt::For { var, iter, body } => Stmt::For {
+                var,
+                iter,
+                body: copy_buffers(body, vars),
+            },
+            Stmt::While { cond, body } => Stmt::While {
+                cond,
+                body: copy_buffers(body, vars),
+            },
+            Stmt::Loop { body } => Stmt::Loop {
+                body: copy_buffers(body, vars),
+            },
+            s => s,
+        })
+        .collect()
+}
+
+/// Shapes of locals from what is assigned to them: a fixpoint, since one
+/// local may be initialised from another.
+pub(super) fn infer_shapes(vars: &mut [Var], body: &[Stmt]) {
+    fn shape(e: &Expr, vars: &[Var]) -> Shape {
+        let deeper = |s: Shape| match s {
+            Shape::Scalar => Shape::Array(1),
+            Shape::Array(k) => Shape::Array(k + 1),
+            Shape::Unknown => Shape::Unknown,
+        };
+        match e {
+            Expr::Lit(_) | Expr::Neg(..) | Expr::Bin(..) | Expr::Prim { .. } | Expr::Cast(..) => {
+                Shape::Scalar
+            }
+            Expr::Var(v, _) => vars[*v].shape,
+            Expr::Index(v, idx) => match vars[*v].shape {
+                Shape::Array(k) if k as usize == idx.len() => Shape::Scalar,
+                Shape::Array(k) if k as usize > idx.len() => Shape::Array(k - idx.len() as u8),
+                _ => Shape::Unknown,
+            },
+            Expr::Copy(a, _) => shape(a, vars),
+            Expr::Splat { elem, .. } => deeper(shape(elem, vars)),
+            Expr::List { elems, .. } => {
+                deeper(elems.first().map_or(Shape::Scalar, |x| shape(x, vars)))
+            }
+            Expr::Empty(_) => Shape::Array(1),
+            Expr::Opaque(..) => Shape::Unknown,
+        }
+    }
+    fn walk(b: &[Stmt], vars: &mut [Var], changed: &mut bool) {
+        for s in b {
+            let (v, sh) = match s {
+                Stmt::Let {
+                    var, init: Some(e), ..
+                } => (*var, shape(e, vars)),
+                Stmt::Assign {
+                    place: Place::Var(var),
+                    value,
+                    ..
+                } => (*var, shape(value, vars)),
+                Stmt::If { then_b, else_b, .. } => {
+                    walk(then_b, vars, changed);
+                    walk(else_b, vars, changed);
+                    continue;
+                }
+                Stmt::For { body, .. } | Stmt::While { body, .. } | Stmt::Loop { body } => {
+                    walk(body, vars, changed);
+                    continue;
+                }
+                _ => continue,
+            };
+            if vars[v].shape == Shape::Unknown && sh != Shape::Unknown {
+                vars[v].shape = sh;
+                *changed = true;
+            }
+        }
+    }
+    loop {
+        let mut changed = false;
+        walk(body, vars, &mut changed);
+        if !changed {
+            break;
+        }
+    }
+}
+
+pub(super) fn shape_of_type(ty: &syn::Type) -> Shape {
+    match ty {
+        _ if super::expr::is_float_type(ty) => Shape::Scalar,
+        syn::Type::Array(a) => match shape_of_type(&a.elem) {
+            Shape::Scalar => Shape::Array(1),
+            Shape::Array(1) => Shape::Array(2),
+            _ => Shape::Unknown,
+        },
+        syn::Type::Path(p) => {
+            let Some(last) = p.path.segments.last() else {
+                return Shape::Unknown;
+            };
+            let syn::PathArguments::AngleBracketed(a) = &last.arguments else {
+                return Shape::Unknown;
+            };
+            match (last.ident == "Vec", a.args.first()) {
+                (true, Some(syn::GenericArgument::Type(t))) => match shape_of_type(t) {
+                    Shape::Scalar => Shape::Array(1),
+                    Shape::Array(1) => Shape::Array(2),
+                    _ => Shape::Unknown,
+                },
+                _ => Shape::Unknown,
+            }
+        }
+        _ => Shape::Unknown,
+    }
+}
