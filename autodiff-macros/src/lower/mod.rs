@@ -169,7 +169,6 @@ impl<'a> Lower<'a> {
     // ---- statements --------------------------------------------------------
 
     /// A block whose final expression (if any) goes to `sink`.
-
     fn block_tail(&mut self, b: &syn::Block, sink: Sink) {
         let n = b.stmts.len();
         for (i, s) in b.stmts.iter().enumerate() {
