@@ -11,8 +11,12 @@ count=${2:-2000}
 first=${3:-$(date +%s)}
 echo "campaign: $seeds batches of $count programs, seeds $first..$((first + seeds - 1))"
 for ((s = first; s < first + seeds; s++)); do
-    AUTODIFF_RANDOM_SEED=$s AUTODIFF_RANDOM_COUNT=$count \
-        cargo test -q --release -p random-programs -- --nocapture 2>&1 | grep -E "programs from|failed|^program|panicked" || true
-    test "${PIPESTATUS[0]}" -eq 0 || { echo "seed $s failed"; exit 1; }
+    if ! out=$(AUTODIFF_RANDOM_SEED=$s AUTODIFF_RANDOM_COUNT=$count \
+        cargo test -q --release -p random-programs -- --nocapture 2>&1); then
+        echo "$out" | grep -vE "^(warning|  )" | tail -n 60
+        echo "seed $s failed"
+        exit 1
+    fi
+    echo "$out" | grep "programs from"
 done
 echo "campaign passed: $((seeds * count)) programs"

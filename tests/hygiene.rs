@@ -14,8 +14,22 @@ use autodiff::differentiate as diff;
 mod core {}
 mod std {}
 
-#[allow(clippy::module_name_repetitions)]
-pub mod detach {}
+mod local {
+    use super::diff;
+
+    /// A user function that happens to be called `detach` and is not the
+    /// identity: the forward sweep calls it as written, and, by name, no
+    /// gradient flows through it.
+    fn detach(v: f64) -> f64 {
+        v * 2.0
+    }
+
+    #[diff]
+    pub fn uses_own_detach(x: f64) -> f64 {
+        let __adj = detach(x) * x;
+        __adj + x
+    }
+}
 
 #[diff]
 fn clash(x: f64, x_adj: f64, tape: f64, seed: f64) -> f64 {
@@ -41,6 +55,14 @@ fn user_names_that_look_generated_do_not_clash() {
     assert_relative_eq!(g.1, c * x * t, epsilon = 1e-12);
     assert_relative_eq!(g.2, c * x * xa, epsilon = 1e-12);
     assert_relative_eq!(g.3, c, epsilon = 1e-12);
+}
+
+#[test]
+fn a_local_detach_function_is_called_as_written() {
+    let (v, d) = local::uses_own_detach_grad(3.0);
+    assert_relative_eq!(v, local::uses_own_detach(3.0));
+    assert_relative_eq!(v, 21.0);
+    assert_relative_eq!(d, 7.0);
 }
 
 #[diff(wrt(x))]

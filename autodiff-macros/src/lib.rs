@@ -32,6 +32,9 @@ mod reverse;
 mod rules;
 mod signature;
 
+#[cfg(test)]
+mod fuzz;
+
 use proc_macro::TokenStream;
 
 /// Generates `f_grad` (value and gradient) and `f_vjp` (vector-Jacobian

@@ -7,62 +7,60 @@
 use autodiff::differentiate;
 use std::cell::RefCell;
 
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    PassThrough,
+    Record,
+    Replay,
+}
+
 thread_local! {
-    /// `(replaying, values, next)`: the values `detach` returned at the base
-    /// point, replayed while finite differencing.
-    static FROZEN: RefCell<(bool, Vec<f64>, usize)> = const { RefCell::new((false, Vec::new(), 0)) };
+    /// The values `detach` returned at the base point, replayed while
+    /// finite differencing.
+    static FROZEN: RefCell<(Mode, Vec<f64>, usize)> = const { RefCell::new((Mode::PassThrough, Vec::new(), 0)) };
     /// Comparisons made, and those skipped at non-smooth points.
     static COUNTS: RefCell<(usize, usize)> = const { RefCell::new((0, 0)) };
 }
 
 /// The programs' `detach`. `#[differentiate]` stops the gradient at it; for
-/// finite differences to agree, it returns the value it had at the base
+/// finite differences to agree, it returns the values it had at the base
 /// point while `replay` evaluates the function at nearby points.
 fn detach(v: f64) -> f64 {
     FROZEN.with(|f| {
         let mut f = f.borrow_mut();
-        if f.0 {
-            let k = f.2;
-            f.2 += 1;
-            f.1.get(k).copied().unwrap_or(v)
-        } else {
-            f.1.push(v);
-            v
+        match f.0 {
+            Mode::PassThrough => v,
+            Mode::Record => {
+                f.1.push(v);
+                v
+            }
+            Mode::Replay => {
+                let k = f.2;
+                f.2 += 1;
+                f.1.get(k).copied().unwrap_or(v)
+            }
         }
     })
 }
 
 /// Evaluates `g` at the base point, recording its detached values.
 fn record(g: &dyn Fn(&[f64], f64) -> f64, x: &[f64], a: f64) {
-    FROZEN.with(|f| *f.borrow_mut() = (false, Vec::new(), 0));
+    FROZEN.with(|f| *f.borrow_mut() = (Mode::Record, Vec::new(), 0));
     g(x, a);
-    FROZEN.with(|f| f.borrow_mut().0 = true);
+    FROZEN.with(|f| f.borrow_mut().0 = Mode::PassThrough);
 }
 
 /// `g` with the detached values of the base point.
 fn replay(g: &dyn Fn(&[f64], f64) -> f64, x: &[f64], a: f64) -> f64 {
-    FROZEN.with(|f| f.borrow_mut().2 = 0);
-    g(x, a)
+    FROZEN.with(|f| {
+        let mut f = f.borrow_mut();
+        f.0 = Mode::Replay;
+        f.2 = 0;
+    });
+    let v = g(x, a);
+    FROZEN.with(|f| f.borrow_mut().0 = Mode::PassThrough);
+    v
 }
-
-pub struct Scalar {
-    index: usize,
-    source: &'static str,
-    f: fn(&[f64], f64) -> f64,
-    grad: fn(&[f64], f64) -> (f64, (Vec<f64>, f64)),
-    vjp: fn(&[f64], f64, f64, &mut [f64], &mut f64) -> f64,
-}
-
-pub struct Vector {
-    index: usize,
-    source: &'static str,
-    f: fn(&[f64], f64) -> Vec<f64>,
-    vjp: fn(&[f64], f64, &[f64], &mut [f64], &mut f64) -> Vec<f64>,
-}
-
-include!(concat!(env!("OUT_DIR"), "/programs.rs"));
-
-use random_programs::generator::Rng;
 
 /// Central difference of `g` along the direction `(t, ta)`, with step `h`.
 fn directional(g: &dyn Fn(&[f64], f64) -> f64, x: &[f64], a: f64, t: &[f64], ta: f64, h: f64) -> f64 {

@@ -284,7 +284,9 @@ impl Lower<'_> {
             return self.opaque(e, Opaque::Constant);
         }
         if last == "detach" && c.args.len() == 1 {
-            return self.opaque(&c.args[0], Opaque::Constant);
+            // Called as written: the forward sweep computes what the user's
+            // `detach` computes; only the gradient stops.
+            return self.opaque(e, Opaque::Constant);
         }
         if segs.len() == 2 && (segs[0] == "f64" || segs[0] == "f32") && path.leading_colon.is_none()
         {
