@@ -62,6 +62,25 @@ fn replay(g: &dyn Fn(&[f64], f64) -> f64, x: &[f64], a: f64) -> f64 {
     v
 }
 
+pub struct Scalar {
+    index: usize,
+    source: &'static str,
+    f: fn(&[f64], f64) -> f64,
+    grad: fn(&[f64], f64) -> (f64, (Vec<f64>, f64)),
+    vjp: fn(&[f64], f64, f64, &mut [f64], &mut f64) -> f64,
+}
+
+pub struct Vector {
+    index: usize,
+    source: &'static str,
+    f: fn(&[f64], f64) -> Vec<f64>,
+    vjp: fn(&[f64], f64, &[f64], &mut [f64], &mut f64) -> Vec<f64>,
+}
+
+include!(concat!(env!("OUT_DIR"), "/programs.rs"));
+
+use random_programs::generator::Rng;
+
 /// Central difference of `g` along the direction `(t, ta)`, with step `h`.
 fn directional(g: &dyn Fn(&[f64], f64) -> f64, x: &[f64], a: f64, t: &[f64], ta: f64, h: f64) -> f64 {
     let xp: Vec<f64> = x.iter().zip(t).map(|(v, d)| v + h * d).collect();
