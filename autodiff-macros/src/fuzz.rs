@@ -23,14 +23,25 @@ const CORPUS: &[&str] = &[
     "fn f(x: &[f64]) -> f64 { let mut s = 1.0; for i in (0..x.len()).step_by(2) { if x[i] < 0.0 { continue; } s *= x[i]; } s }",
 ];
 
-const ATTRS: &[&str] = &["", "wrt(x)", "wrt(x, y)", "wrt(n)", "wrt()", "wrt(x, x)", "wrt(z)", "forward", "wrt(x), wrt(y)"];
+const ATTRS: &[&str] = &[
+    "",
+    "wrt(x)",
+    "wrt(x, y)",
+    "wrt(n)",
+    "wrt()",
+    "wrt(x, x)",
+    "wrt(z)",
+    "forward",
+    "wrt(x), wrt(y)",
+];
 
 const VOCAB: &[&str] = &[
-    "x", "y", "s", "i", "let", "mut", "if", "else", "for", "in", "while", "loop", "break", "continue", "return",
-    "match", "=>", "|", "&", "*", "+", "-", "/", "%", "=", "+=", "*=", "==", "<", "..", "..=", "(", ")", "[", "]",
-    "{", "}", ";", ",", ".", "sin", "powi", "vec", "!", "0.0", "1", "2.5_f64", "detach", "unsafe", "async", "move",
-    "as", "f64", "usize", "::", "Vec", "push", "?", "'a", "self", "struct", "fn", "#", "_", "const", "static",
-    "println", "true", "\"s\"", "impl", "dyn", "where", "->", "@", "f32", "i32", "u8",
+    "x", "y", "s", "i", "let", "mut", "if", "else", "for", "in", "while", "loop", "break",
+    "continue", "return", "match", "=>", "|", "&", "*", "+", "-", "/", "%", "=", "+=", "*=", "==",
+    "<", "..", "..=", "(", ")", "[", "]", "{", "}", ";", ",", ".", "sin", "powi", "vec", "!",
+    "0.0", "1", "2.5_f64", "detach", "unsafe", "async", "move", "as", "f64", "usize", "::", "Vec",
+    "push", "?", "'a", "self", "struct", "fn", "#", "_", "const", "static", "println", "true",
+    "\"s\"", "impl", "dyn", "where", "->", "@", "f32", "i32", "u8",
 ];
 
 /// The tokens of `src`, delimiters included, as text.
@@ -51,7 +62,15 @@ fn flatten(ts: TokenStream, out: &mut Vec<String>) {
             TokenTree::Punct(p) => {
                 // `->`, `+=`, `::`: a joint punct continues into the next one.
                 let joined = matches!(out.last(), Some(prev) if prev.ends_with('\u{1}'));
-                let text = format!("{}{}", p.as_char(), if p.spacing() == proc_macro2::Spacing::Joint { "\u{1}" } else { "" });
+                let text = format!(
+                    "{}{}",
+                    p.as_char(),
+                    if p.spacing() == proc_macro2::Spacing::Joint {
+                        "\u{1}"
+                    } else {
+                        ""
+                    }
+                );
                 if joined {
                     let prev = out.pop().unwrap_or_default();
                     out.push(format!("{}{text}", prev.trim_end_matches('\u{1}')));

@@ -304,6 +304,28 @@ impl<'a> Gen<'a> {
         d
     }
 
+    /// Zeroes the adjoint of `place`: its value is overwritten by a constant.
+    fn reset_adjoint(&mut self, place: &Place, out: &mut TokenStream) {
+        let v = place.var();
+        let adj = self.adj(v);
+        match place {
+            Place::Var(_) if self.f.vars[v].shape == Shape::Scalar => {
+                out.extend(quote!(#adj = 0.0;))
+            }
+            Place::Var(_) => {
+                out.extend(quote!(::autodiff::__private::Adjoint::set_zero(&mut #adj[..]);))
+            }
+            Place::Index(_, idx) => {
+                let i = self.index_tokens_pub(idx);
+                if self.f.vars[v].shape == Shape::Array(2) && idx.len() == 1 {
+                    out.extend(quote!(::autodiff::__private::Adjoint::set_zero(&mut #adj #i[..]);));
+                } else {
+                    out.extend(quote!(#adj #i = 0.0;));
+                }
+            }
+        }
+    }
+
     /// Forward and reverse of `place op value`, shared by `let` and assignment.
     fn assignment(
         &mut self,
@@ -325,6 +347,21 @@ impl<'a> Gen<'a> {
             return Sweeps { fwd, rev };
         }
         let reset = op == AssignOp::Set && (ctx.in_loop || !is_let);
+        let resize =
+            op == AssignOp::Set && is_let && ctx.in_loop && self.f.vars[v].shape != Shape::Scalar;
+        if !self.an.expr_active(value) {
+            // A constant value: its adjoint only ends here.
+            fwd.extend(fwd_store(self.print(value)));
+            if reset {
+                self.reset_adjoint(place, &mut rev);
+            }
+            rev.extend(restore);
+            if resize {
+                let (id, adj) = (self.ident(v), self.adj(v));
+                rev.extend(quote!(::autodiff::__private::reset_like(&mut #adj, &#id);));
+            }
+            return Sweeps { fwd, rev };
+        }
         let d = self.take_adjoint(place, reset, &mut rev);
         rev.extend(restore);
         let node: Node = if ctx.nested {
@@ -344,7 +381,7 @@ impl<'a> Gen<'a> {
             _ => d,
         };
         self.pullback(&node, quote!(#d), &mut rev);
-        if op == AssignOp::Set && is_let && ctx.in_loop && self.f.vars[v].shape != Shape::Scalar {
+        if resize {
             // The buffer of the previous iteration is back: size its adjoint.
             let (id, adj) = (self.ident(v), self.adj(v));
             rev.extend(quote!(::autodiff::__private::reset_like(&mut #adj, &#id);));

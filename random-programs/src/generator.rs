@@ -148,7 +148,11 @@ impl Gen<'_> {
             0..=19 => {
                 // A new name, or now and then the same name again (shadowing).
                 let shadow = self.depth == 0 && !self.vars.is_empty() && self.rng.chance(0.2);
-                let v = if shadow { self.vars[self.rng.below(self.vars.len())].clone() } else { self.fresh("v") };
+                let v = if shadow {
+                    self.vars[self.rng.below(self.vars.len())].clone()
+                } else {
+                    self.fresh("v")
+                };
                 let e = self.expr(0);
                 out.push(format!("{ind}let {v} = {e};"));
                 if !shadow {
@@ -189,7 +193,10 @@ impl Gen<'_> {
             52..=59 if !self.bufs.is_empty() => {
                 let b = self.bufs[self.rng.below(self.bufs.len())].clone();
                 let k = if !self.loop_vars.is_empty() && self.rng.chance(0.5) {
-                    format!("{} % 3", self.loop_vars[self.rng.below(self.loop_vars.len())])
+                    format!(
+                        "{} % 3",
+                        self.loop_vars[self.rng.below(self.loop_vars.len())]
+                    )
                 } else {
                     self.rng.below(3).to_string()
                 };
@@ -208,7 +215,14 @@ impl Gen<'_> {
                 }
                 let inner = self.ind();
                 if self.loops > 0 && self.rng.chance(0.25) {
-                    out.push(format!("{inner}{}", if self.rng.chance(0.5) { "break;" } else { "continue;" }));
+                    out.push(format!(
+                        "{inner}{}",
+                        if self.rng.chance(0.5) {
+                            "break;"
+                        } else {
+                            "continue;"
+                        }
+                    ));
                 } else if self.rng.chance(0.1) {
                     let r = self.result_expr();
                     out.push(format!("{inner}return {r};"));
@@ -224,8 +238,14 @@ impl Gen<'_> {
             }
             72..=85 if self.depth < 2 => {
                 let i = self.fresh("i");
-                let range = ["0..x.len()", "(0..x.len()).rev()", "1..=3", "(0..4).step_by(2)", "0..2", "(1..4).rev().step_by(2)"]
-                    [self.rng.below(6)];
+                let range = [
+                    "0..x.len()",
+                    "(0..x.len()).rev()",
+                    "1..=3",
+                    "(0..4).step_by(2)",
+                    "0..2",
+                    "(1..4).rev().step_by(2)",
+                ][self.rng.below(6)];
                 out.push(format!("{ind}for {i} in {range} {{"));
                 self.loop_vars.push(i);
                 self.loops += 1;
@@ -241,7 +261,9 @@ impl Gen<'_> {
                 out.push(format!("{ind}let mut {k} = 0;"));
                 if forever {
                     out.push(format!("{ind}loop {{"));
-                    out.push(format!("{ind}    if {k} >= 3 {{\n{ind}        break;\n{ind}    }}"));
+                    out.push(format!(
+                        "{ind}    if {k} >= 3 {{\n{ind}        break;\n{ind}    }}"
+                    ));
                 } else {
                     out.push(format!("{ind}while {k} < 3 {{"));
                 }
@@ -265,7 +287,17 @@ impl Gen<'_> {
 /// One random function named `name`, and whether it returns a vector.
 pub fn program(rng: &mut Rng, name: &str) -> (String, bool) {
     let vector = rng.chance(0.25);
-    let mut g = Gen { rng, vars: vec!["a".into()], muts: Vec::new(), bufs: Vec::new(), loop_vars: Vec::new(), depth: 0, loops: 0, counter: 0, vector };
+    let mut g = Gen {
+        rng,
+        vars: vec!["a".into()],
+        muts: Vec::new(),
+        bufs: Vec::new(),
+        loop_vars: Vec::new(),
+        depth: 0,
+        loops: 0,
+        counter: 0,
+        vector,
+    };
     let mut body = Vec::new();
     let n = 3 + g.rng.below(6);
     for _ in 0..n {
@@ -277,14 +309,30 @@ pub fn program(rng: &mut Rng, name: &str) -> (String, bool) {
     for b in &g.bufs {
         terms.extend((0..3).map(|k| format!("{b}[{k}]")));
     }
-    let terms: Vec<String> = terms.iter().enumerate().map(|(i, t)| if i % 2 == 1 { format!("({t}).sin()") } else { t.clone() }).collect();
+    let terms: Vec<String> = terms
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            if i % 2 == 1 {
+                format!("({t}).sin()")
+            } else {
+                t.clone()
+            }
+        })
+        .collect();
     let sum = terms.join(" + ");
     let (ret, tail) = if vector {
-        ("Vec<f64>", format!("    vec![{sum}, ({sum}).cos(), x[0] * a]"))
+        (
+            "Vec<f64>",
+            format!("    vec![{sum}, ({sum}).cos(), x[0] * a]"),
+        )
     } else {
         ("f64", format!("    {sum}"))
     };
-    let src = format!("#[differentiate]\nfn {name}(x: &[f64], a: f64) -> {ret} {{\n{}\n{tail}\n}}\n", body.join("\n"));
+    let src = format!(
+        "#[differentiate]\nfn {name}(x: &[f64], a: f64) -> {ret} {{\n{}\n{tail}\n}}\n",
+        body.join("\n")
+    );
     (src, vector)
 }
 
@@ -292,7 +340,9 @@ pub fn program(rng: &mut Rng, name: &str) -> (String, bool) {
 /// primal, `_grad` and `_vjp` functions and their sources.
 pub fn module(seed: u64, count: usize) -> String {
     let mut rng = Rng::new(seed);
-    let mut out = format!("/// The seed these programs were generated from.\npub const SEED: u64 = {seed};\n\n");
+    let mut out = format!(
+        "/// The seed these programs were generated from.\npub const SEED: u64 = {seed};\n\n"
+    );
     let (mut scalar, mut vector) = (Vec::new(), Vec::new());
     for i in 0..count {
         let name = format!("p{i}");
@@ -300,12 +350,20 @@ pub fn module(seed: u64, count: usize) -> String {
         out.push_str(&src);
         out.push('\n');
         if is_vector {
-            vector.push(format!("Vector {{ index: {i}, source: {src:?}, f: {name}, vjp: {name}_vjp }}"));
+            vector.push(format!(
+                "Vector {{ index: {i}, source: {src:?}, f: {name}, vjp: {name}_vjp }}"
+            ));
         } else {
             scalar.push(format!("Scalar {{ index: {i}, source: {src:?}, f: {name}, grad: {name}_grad, vjp: {name}_vjp }}"));
         }
     }
-    out.push_str(&format!("pub static SCALAR: &[Scalar] = &[\n    {}\n];\n", scalar.join(",\n    ")));
-    out.push_str(&format!("pub static VECTOR: &[Vector] = &[\n    {}\n];\n", vector.join(",\n    ")));
+    out.push_str(&format!(
+        "pub static SCALAR: &[Scalar] = &[\n    {}\n];\n",
+        scalar.join(",\n    ")
+    ));
+    out.push_str(&format!(
+        "pub static VECTOR: &[Vector] = &[\n    {}\n];\n",
+        vector.join(",\n    ")
+    ));
     out
 }

@@ -82,7 +82,14 @@ include!(concat!(env!("OUT_DIR"), "/programs.rs"));
 use random_programs::generator::Rng;
 
 /// Central difference of `g` along the direction `(t, ta)`, with step `h`.
-fn directional(g: &dyn Fn(&[f64], f64) -> f64, x: &[f64], a: f64, t: &[f64], ta: f64, h: f64) -> f64 {
+fn directional(
+    g: &dyn Fn(&[f64], f64) -> f64,
+    x: &[f64],
+    a: f64,
+    t: &[f64],
+    ta: f64,
+    h: f64,
+) -> f64 {
     let xp: Vec<f64> = x.iter().zip(t).map(|(v, d)| v + h * d).collect();
     let xm: Vec<f64> = x.iter().zip(t).map(|(v, d)| v - h * d).collect();
     (replay(g, &xp, a + h * ta) - replay(g, &xm, a - h * ta)) / (2.0 * h)
@@ -91,7 +98,14 @@ fn directional(g: &dyn Fn(&[f64], f64) -> f64, x: &[f64], a: f64, t: &[f64], ta:
 /// Compares an AD directional derivative with finite differences. Where the
 /// two step sizes disagree, the stencil straddles a non-smooth point (a
 /// branch, `max`): the comparison says nothing there and is skipped.
-fn agrees(ad: f64, g: &dyn Fn(&[f64], f64) -> f64, x: &[f64], a: f64, t: &[f64], ta: f64) -> Result<(), String> {
+fn agrees(
+    ad: f64,
+    g: &dyn Fn(&[f64], f64) -> f64,
+    x: &[f64],
+    a: f64,
+    t: &[f64],
+    ta: f64,
+) -> Result<(), String> {
     record(g, x, a);
     let fd1 = directional(g, x, a, t, ta, 1e-5);
     let fd2 = directional(g, x, a, t, ta, 1e-6);
@@ -108,12 +122,17 @@ fn agrees(ad: f64, g: &dyn Fn(&[f64], f64) -> f64, x: &[f64], a: f64, t: &[f64],
     if (ad - fd2).abs() <= 1e-5 * scale || (ad - fd1).abs() <= 1e-5 * scale {
         Ok(())
     } else {
-        Err(format!("AD {ad} vs finite differences {fd2} (h = 1e-6), {fd1} (h = 1e-5)"))
+        Err(format!(
+            "AD {ad} vs finite differences {fd2} (h = 1e-6), {fd1} (h = 1e-5)"
+        ))
     }
 }
 
 fn point(rng: &mut Rng) -> (Vec<f64>, f64) {
-    ((0..4).map(|_| rng.uniform(-1.0, 1.0)).collect(), rng.uniform(-1.0, 1.0))
+    (
+        (0..4).map(|_| rng.uniform(-1.0, 1.0)).collect(),
+        rng.uniform(-1.0, 1.0),
+    )
 }
 
 fn check_scalar(p: &Scalar, rng: &mut Rng) -> Result<(), String> {
@@ -122,14 +141,26 @@ fn check_scalar(p: &Scalar, rng: &mut Rng) -> Result<(), String> {
         let (v, (gx, ga)) = (p.grad)(&x, a);
         let v0 = (p.f)(&x, a);
         if v.to_bits() != v0.to_bits() {
-            return Err(format!("value {v} differs from the primal's {v0} at x = {x:?}, a = {a}"));
+            return Err(format!(
+                "value {v} differs from the primal's {v0} at x = {x:?}, a = {a}"
+            ));
         }
         // Each component, then a random direction.
         for k in 0..5 {
             let mut t = vec![0.0; 4];
-            let ta = if k < 4 { t[k] = 1.0; 0.0 } else { 1.0 };
+            let ta = if k < 4 {
+                t[k] = 1.0;
+                0.0
+            } else {
+                1.0
+            };
             let ad = if k < 4 { gx[k] } else { ga };
-            agrees(ad, &p.f, &x, a, &t, ta).map_err(|e| format!("∂/∂{} at x = {x:?}, a = {a}: {e}", if k < 4 { format!("x[{k}]") } else { "a".into() }))?;
+            agrees(ad, &p.f, &x, a, &t, ta).map_err(|e| {
+                format!(
+                    "∂/∂{} at x = {x:?}, a = {a}: {e}",
+                    if k < 4 { format!("x[{k}]") } else { "a".into() }
+                )
+            })?;
         }
         // The vjp scales by the seed and adds into the buffers.
         let s = rng.uniform(-2.0, 2.0);
@@ -140,14 +171,18 @@ fn check_scalar(p: &Scalar, rng: &mut Rng) -> Result<(), String> {
         }
         for (b, g) in bx.iter().zip(&gx).chain(std::iter::once((&ba, &ga))) {
             if (b - (1.0 + s * g)).abs() > 1e-12 * (1.0 + (s * g).abs()) {
-                return Err(format!("vjp with seed {s} into buffers of ones gave {b}, expected {}", 1.0 + s * g));
+                return Err(format!(
+                    "vjp with seed {s} into buffers of ones gave {b}, expected {}",
+                    1.0 + s * g
+                ));
             }
         }
         // Dot-product identity in a random direction.
         let t: Vec<f64> = (0..4).map(|_| rng.uniform(-1.0, 1.0)).collect();
         let ta = rng.uniform(-1.0, 1.0);
         let ad: f64 = gx.iter().zip(&t).map(|(g, d)| g * d).sum::<f64>() + ga * ta;
-        agrees(ad, &p.f, &x, a, &t, ta).map_err(|e| format!("⟨∇f, t⟩ at x = {x:?}, a = {a}: {e}"))?;
+        agrees(ad, &p.f, &x, a, &t, ta)
+            .map_err(|e| format!("⟨∇f, t⟩ at x = {x:?}, a = {a}: {e}"))?;
     }
     Ok(())
 }
@@ -167,7 +202,8 @@ fn check_vector(p: &Vector, rng: &mut Rng) -> Result<(), String> {
         let ta = rng.uniform(-1.0, 1.0);
         let ad: f64 = gx.iter().zip(&t).map(|(g, d)| g * d).sum::<f64>() + ga * ta;
         let uf = |x: &[f64], a: f64| (p.f)(x, a).iter().zip(&u).map(|(y, w)| y * w).sum::<f64>();
-        agrees(ad, &uf, &x, a, &t, ta).map_err(|e| format!("dot-product identity at x = {x:?}, a = {a}: {e}"))?;
+        agrees(ad, &uf, &x, a, &t, ta)
+            .map_err(|e| format!("dot-product identity at x = {x:?}, a = {a}: {e}"))?;
     }
     Ok(())
 }
@@ -178,12 +214,18 @@ fn generated_gradients_match_finite_differences() {
     let mut failures = Vec::new();
     for p in SCALAR {
         if let Err(e) = check_scalar(p, &mut rng) {
-            failures.push(format!("program p{} (seed {SEED}): {e}\n{}", p.index, p.source));
+            failures.push(format!(
+                "program p{} (seed {SEED}): {e}\n{}",
+                p.index, p.source
+            ));
         }
     }
     for p in VECTOR {
         if let Err(e) = check_vector(p, &mut rng) {
-            failures.push(format!("program p{} (seed {SEED}): {e}\n{}", p.index, p.source));
+            failures.push(format!(
+                "program p{} (seed {SEED}): {e}\n{}",
+                p.index, p.source
+            ));
         }
     }
     let total = SCALAR.len() + VECTOR.len();
@@ -193,5 +235,10 @@ fn generated_gradients_match_finite_differences() {
         SCALAR.len(),
         VECTOR.len()
     );
-    assert!(failures.is_empty(), "{} of {total} programs failed:\n\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {total} programs failed:\n\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
