@@ -112,6 +112,22 @@
 //! assert_eq!((p, g), (24.0, vec![12.0, 8.0, 6.0]));
 //! ```
 //!
+//! # Numerical behaviour
+//!
+//! Generated code follows IEEE arithmetic and never panics on a value:
+//!
+//! - NaN and infinities propagate through the forward and reverse sweeps
+//!   (`exp(1000)` has value and derivative `inf`; a NaN element of a slice
+//!   makes only its own gradient component NaN). An adjoint that overflows
+//!   in the reverse sweep is `inf`, as in PyTorch and JAX.
+//! - At non-smooth points: `abs` has derivative 0 at 0; `max` and `min` split
+//!   the gradient evenly on a tie and ignore a NaN operand, as `f64::max`
+//!   does; `clamp` passes the gradient to `x` on `[lo, hi]` and to the bound
+//!   outside; `sqrt` has derivative `+inf` at 0; `floor`, `ceil`, `round`,
+//!   `trunc`, `signum` and comparisons have derivative 0.
+//! - Empty slices give empty gradients; a loop that runs zero times
+//!   contributes nothing.
+//!
 //! # How it works
 //!
 //! The macro lowers the body to an IR with structured control flow, finds the

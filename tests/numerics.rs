@@ -1,0 +1,116 @@
+//! Numerical edge behaviour, as documented in the crate guide: the
+//! conventions at non-smooth points, IEEE propagation of NaN and infinity
+//! (never a panic), overflow in the reverse sweep, empty inputs and loops
+//! that run zero times.
+#![allow(dead_code)]
+use autodiff::differentiate;
+
+#[differentiate]
+fn abs(x: f64) -> f64 {
+    x.abs()
+}
+
+#[differentiate]
+fn max(a: f64, b: f64) -> f64 {
+    a.max(b)
+}
+
+#[differentiate]
+fn min(a: f64, b: f64) -> f64 {
+    f64::min(a, b)
+}
+
+#[differentiate]
+fn sqrt(x: f64) -> f64 {
+    x.sqrt()
+}
+
+#[differentiate]
+fn clamp(x: f64) -> f64 {
+    x.clamp(-1.0, 1.0)
+}
+
+#[test]
+fn non_smooth_points_follow_pytorch_and_jax() {
+    assert_eq!(abs_grad(0.0), (0.0, 0.0), "abs'(0) = 0");
+    assert_eq!(abs_grad(-0.0).1, 0.0);
+    assert_eq!(max_grad(1.0, 1.0), (1.0, (0.5, 0.5)), "a tie splits the gradient");
+    assert_eq!(min_grad(2.0, 2.0), (2.0, (0.5, 0.5)));
+    assert_eq!(sqrt_grad(0.0), (0.0, f64::INFINITY), "sqrt'(0) = +inf");
+    assert_eq!(clamp_grad(1.0).1, 1.0, "at a bound, clamp passes the gradient to x");
+    assert_eq!(clamp_grad(1.5).1, 0.0);
+}
+
+#[differentiate]
+fn smooth(x: f64) -> f64 {
+    x * x + x.sin()
+}
+
+#[differentiate]
+fn sum_squares(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        s += x[i] * x[i];
+    }
+    s
+}
+
+#[test]
+fn nan_propagates_and_never_panics() {
+    let (v, d) = smooth_grad(f64::NAN);
+    assert!(v.is_nan() && d.is_nan());
+    // NaN stays in the component that depends on it.
+    let (v, g) = sum_squares_grad(&[1.0, f64::NAN, 2.0]);
+    assert!(v.is_nan());
+    assert_eq!(g[0], 2.0);
+    assert!(g[1].is_nan());
+    assert_eq!(g[2], 4.0);
+    // `f64::max` ignores a NaN operand, and so does its gradient.
+    assert_eq!(max_grad(f64::NAN, 3.0), (3.0, (0.0, 1.0)));
+    assert_eq!(max_grad(3.0, f64::NAN), (3.0, (1.0, 0.0)));
+}
+
+#[differentiate]
+fn exp(x: f64) -> f64 {
+    x.exp()
+}
+
+#[differentiate]
+fn scaled(x: f64) -> f64 {
+    x * 1e300
+}
+
+#[test]
+fn infinities_and_overflow_propagate() {
+    assert_eq!(exp_grad(1000.0), (f64::INFINITY, f64::INFINITY));
+    assert_eq!(exp_grad(f64::NEG_INFINITY), (0.0, 0.0));
+    assert_eq!(sum_squares_grad(&[f64::INFINITY, 1.0]), (f64::INFINITY, vec![f64::INFINITY, 2.0]));
+    // Where the primal is NaN (inf + sin(inf)), so is its gradient.
+    assert!(smooth(f64::INFINITY).is_nan() && smooth_grad(f64::INFINITY).1.is_nan());
+    // The forward sweep is finite; the reverse sweep overflows.
+    let mut d = 0.0;
+    let v = scaled_vjp(1.0, 1e300, &mut d);
+    assert_eq!((v, d), (1e300, f64::INFINITY));
+}
+
+#[test]
+fn empty_inputs() {
+    assert_eq!(sum_squares_grad(&[]), (0.0, vec![]));
+}
+
+#[differentiate]
+fn first_times(x: &[f64], n: usize) -> f64 {
+    let mut p = x[0];
+    let mut k = 0;
+    while k < n {
+        p *= x[k + 1];
+        k += 1;
+    }
+    p
+}
+
+#[test]
+fn loops_that_run_zero_times() {
+    assert_eq!(first_times_grad(&[3.0, 5.0], 0), (3.0, vec![1.0, 0.0]));
+    assert_eq!(first_times_grad(&[3.0, 5.0], 1), (15.0, vec![5.0, 3.0]));
+}
