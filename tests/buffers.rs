@@ -151,3 +151,29 @@ fn a_seed_of_the_wrong_length_panics() {
     let mut g = vec![0.0; 3];
     map_sin_vjp(&[1.0, 2.0, 3.0], &[1.0, 1.0], &mut g);
 }
+
+/// Found by differential testing (seed 1, program p187): an early return
+/// moves the buffer into a branch, and the reverse sweep re-evaluated
+/// `Vec::with_capacity(3)`, whose element type it could not infer.
+#[differentiate]
+fn early_return_then_pushed_buffer(x: &[f64], a: f64) -> f64 {
+    if x[0] > 0.9 {
+        return x[1] * -0.28_f64;
+    }
+    let mut b = Vec::with_capacity(3);
+    for j in 0..3 {
+        b.push(x[1] * (j as f64 + 1.0));
+    }
+    a + b[0] + (b[1]).sin() + b[2]
+}
+
+#[test]
+fn regression_constant_buffer_in_a_branch() {
+    for x0 in [0.95, 0.2] {
+        let x = [x0, 0.4];
+        let (v, (g, ga)) = early_return_then_pushed_buffer_grad(&x, 0.5);
+        assert_eq!(v, early_return_then_pushed_buffer(&x, 0.5));
+        check(|p| early_return_then_pushed_buffer(p, 0.5), &x, &g);
+        assert_eq!(ga, if x0 > 0.9 { 0.0 } else { 1.0 });
+    }
+}
