@@ -34,10 +34,18 @@ fn clamp(x: f64) -> f64 {
 fn non_smooth_points_follow_pytorch_and_jax() {
     assert_eq!(abs_grad(0.0), (0.0, 0.0), "abs'(0) = 0");
     assert_eq!(abs_grad(-0.0).1, 0.0);
-    assert_eq!(max_grad(1.0, 1.0), (1.0, (0.5, 0.5)), "a tie splits the gradient");
+    assert_eq!(
+        max_grad(1.0, 1.0),
+        (1.0, (0.5, 0.5)),
+        "a tie splits the gradient"
+    );
     assert_eq!(min_grad(2.0, 2.0), (2.0, (0.5, 0.5)));
     assert_eq!(sqrt_grad(0.0), (0.0, f64::INFINITY), "sqrt'(0) = +inf");
-    assert_eq!(clamp_grad(1.0).1, 1.0, "at a bound, clamp passes the gradient to x");
+    assert_eq!(
+        clamp_grad(1.0).1,
+        1.0,
+        "at a bound, clamp passes the gradient to x"
+    );
     assert_eq!(clamp_grad(1.5).1, 0.0);
 }
 
@@ -84,7 +92,10 @@ fn scaled(x: f64) -> f64 {
 fn infinities_and_overflow_propagate() {
     assert_eq!(exp_grad(1000.0), (f64::INFINITY, f64::INFINITY));
     assert_eq!(exp_grad(f64::NEG_INFINITY), (0.0, 0.0));
-    assert_eq!(sum_squares_grad(&[f64::INFINITY, 1.0]), (f64::INFINITY, vec![f64::INFINITY, 2.0]));
+    assert_eq!(
+        sum_squares_grad(&[f64::INFINITY, 1.0]),
+        (f64::INFINITY, vec![f64::INFINITY, 2.0])
+    );
     // Where the primal is NaN (inf + sin(inf)), so is its gradient.
     assert!(smooth(f64::INFINITY).is_nan() && smooth_grad(f64::INFINITY).1.is_nan());
     // The forward sweep is finite; the reverse sweep overflows.
