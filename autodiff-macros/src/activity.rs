@@ -73,22 +73,6 @@ fn expr_active(e: &Expr, active: &[bool]) -> bool {
     }
 }
 
-fn visit(b: &[Stmt], f: &mut impl FnMut(&Stmt)) {
-    for s in b {
-        f(s);
-        match s {
-            Stmt::If { then_b, else_b, .. } => {
-                visit(then_b, f);
-                visit(else_b, f);
-            }
-            Stmt::For { body, .. } | Stmt::While { body, .. } | Stmt::Loop { body } => {
-                visit(body, f)
-            }
-            _ => {}
-        }
-    }
-}
-
 pub fn analyse(func: &Func, wrt: &[bool]) -> Analysis {
     let n = func.vars.len();
     let mut active = vec![false; n];
@@ -237,10 +221,7 @@ fn mark_reevaluated(b: &[Stmt], ctx: Ctx, an: &Analysis, needed: &mut [bool]) {
                 if ctx.in_loop && an.reevaluate(cond) {
                     mark(&cond.reads, needed);
                 }
-                let inner = Ctx {
-                    nested: true,
-                    in_loop: ctx.in_loop,
-                };
+                let inner = ctx.branch();
                 mark_reevaluated(then_b, inner, an, needed);
                 mark_reevaluated(else_b, inner, an, needed);
             }
@@ -251,25 +232,11 @@ fn mark_reevaluated(b: &[Stmt], ctx: Ctx, an: &Analysis, needed: &mut [bool]) {
                         mark(&r.hi.reads, needed);
                     }
                 }
-                mark_reevaluated(
-                    body,
-                    Ctx {
-                        nested: true,
-                        in_loop: true,
-                    },
-                    an,
-                    needed,
-                );
+                mark_reevaluated(body, Ctx::LOOP, an, needed);
             }
-            Stmt::While { body, .. } | Stmt::Loop { body } => mark_reevaluated(
-                body,
-                Ctx {
-                    nested: true,
-                    in_loop: true,
-                },
-                an,
-                needed,
-            ),
+            Stmt::While { body, .. } | Stmt::Loop { body } => {
+                mark_reevaluated(body, Ctx::LOOP, an, needed)
+            }
             _ => {}
         }
     }

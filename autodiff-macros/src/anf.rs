@@ -42,6 +42,21 @@ fn is_atomic(e: &syn::Expr) -> bool {
     )
 }
 
+/// `recv.name(rest)` or `path(all)`, as the user spelled the primitive.
+fn call_tokens(
+    name: &str,
+    spelling: &Spelling,
+    operands: &[TokenStream],
+    span: proc_macro2::Span,
+) -> TokenStream {
+    let name = syn::Ident::new(name, span);
+    match (spelling, operands.split_first()) {
+        (Spelling::Method, Some((recv, rest))) => quote_spanned!(span=> #recv.#name(#(#rest),*)),
+        (Spelling::Path(path), _) => quote_spanned!(span=> #path(#(#operands),*)),
+        (Spelling::Method, None) => quote_spanned!(span=> #name()),
+    }
+}
+
 fn binop_tokens(op: BinOp) -> TokenStream {
     match op {
         BinOp::Add => quote!(+),
@@ -57,7 +72,7 @@ impl Gen<'_> {
         quote!(#e)
     }
 
-    fn index_tokens(&self, idx: &[Passive]) -> TokenStream {
+    pub fn index_tokens(&self, idx: &[Passive]) -> TokenStream {
         let parts = idx.iter().map(|p| {
             let t = self.passive_tokens(p);
             quote!([#t])
@@ -93,18 +108,11 @@ impl Gen<'_> {
                 spelling,
                 span,
             } => {
-                let name = syn::Ident::new(prim.name, *span);
-                match spelling {
-                    Spelling::Method => {
-                        let recv = self.print_operand(&args[0]);
-                        let rest = args[1..].iter().map(|a| self.print(a));
-                        quote_spanned!(*span=> #recv.#name(#(#rest),*))
-                    }
-                    Spelling::Path(path) => {
-                        let all = args.iter().map(|a| self.print(a));
-                        quote_spanned!(*span=> #path(#(#all),*))
-                    }
+                let mut operands: Vec<TokenStream> = args.iter().map(|a| self.print(a)).collect();
+                if let (Spelling::Method, Some(recv)) = (spelling, args.first()) {
+                    operands[0] = self.print_operand(recv);
                 }
+                call_tokens(prim.name, spelling, &operands, *span)
             }
             Expr::Cast(a, ty, span) => {
                 let a = self.print_operand(a);
@@ -228,15 +236,8 @@ impl Gen<'_> {
                 span,
             } => {
                 let children: Vec<Node> = args.iter().map(|a| self.anf(a, out)).collect();
-                let name = syn::Ident::new(prim.name, *span);
-                let vals: Vec<&TokenStream> = children.iter().map(|c| &c.val).collect();
-                let call = match spelling {
-                    Spelling::Method => {
-                        let (recv, rest) = (vals[0], &vals[1..]);
-                        quote_spanned!(*span=> #recv.#name(#(#rest),*))
-                    }
-                    Spelling::Path(path) => quote_spanned!(*span=> #path(#(#vals),*)),
-                };
+                let vals: Vec<TokenStream> = children.iter().map(|c| c.val.clone()).collect();
+                let call = call_tokens(prim.name, spelling, &vals, *span);
                 let val = self.bind("t", call, out);
                 Node {
                     val,

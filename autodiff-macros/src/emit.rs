@@ -118,25 +118,15 @@ fn check_rules(f: &Func, an: &Analysis, diag: &mut Diagnostics) {
             _ => {}
         }
     }
-    fn block(b: &[Stmt], an: &Analysis, diag: &mut Diagnostics) {
-        for s in b {
-            match s {
-                Stmt::Let { init: Some(e), .. }
-                | Stmt::Assign { value: e, .. }
-                | Stmt::Push { value: e, .. }
-                | Stmt::Eval(e) => expr(e, an, diag),
-                Stmt::If { then_b, else_b, .. } => {
-                    block(then_b, an, diag);
-                    block(else_b, an, diag);
-                }
-                Stmt::For { body, .. } | Stmt::While { body, .. } | Stmt::Loop { body } => {
-                    block(body, an, diag)
-                }
-                _ => {}
-            }
+    visit(&f.body, &mut |s| {
+        if let Stmt::Let { init: Some(e), .. }
+        | Stmt::Assign { value: e, .. }
+        | Stmt::Push { value: e, .. }
+        | Stmt::Eval(e) = s
+        {
+            expr(e, an, diag);
         }
-    }
-    block(&f.body, an, diag);
+    });
 }
 
 /// The signatures of `f_vjp` and (for a scalar result) `f_grad`.

@@ -76,38 +76,42 @@ fn block_exit(b: &[Stmt]) -> Exit {
 
 /// Whether a `return` inside `b` (at any depth) may leave it.
 pub fn returns_inside(b: &[Stmt]) -> bool {
-    b.iter().any(|s| match s {
-        Stmt::Return(..) | Stmt::Flag(RETURN) => true,
-        Stmt::If { then_b, else_b, .. } => returns_inside(then_b) || returns_inside(else_b),
-        Stmt::For { body, .. } | Stmt::While { body, .. } | Stmt::Loop { body } => {
-            returns_inside(body)
-        }
-        _ => false,
+    b.iter().any(|s| {
+        matches!(s, Stmt::Return(..) | Stmt::Flag(RETURN))
+            || s.blocks()
+                .into_iter()
+                .any(|(inner, _)| returns_inside(inner))
     })
 }
 
 /// Whether a loop body can end its loop early (so its trip count must be
 /// recorded rather than recomputed).
 pub fn leaves_loop(body: &[Stmt]) -> bool {
-    body.iter().any(|s| match s {
-        Stmt::Break | Stmt::Flag(BREAK) | Stmt::Flag(RETURN) | Stmt::Return(..) => true,
-        Stmt::If { then_b, else_b, .. } => leaves_loop(then_b) || leaves_loop(else_b),
-        Stmt::For { body, .. } | Stmt::While { body, .. } | Stmt::Loop { body } => {
-            returns_inside(body)
-        }
-        _ => false,
+    body.iter().any(|s| {
+        matches!(
+            s,
+            Stmt::Break | Stmt::Flag(BREAK) | Stmt::Flag(RETURN) | Stmt::Return(..)
+        ) || s.blocks().into_iter().any(|(inner, is_loop)| {
+            if is_loop {
+                returns_inside(inner)
+            } else {
+                leaves_loop(inner)
+            }
+        })
     })
 }
 
 /// Whether a loop body ends with a dispatch on the exit flag.
 fn uses_flags(body: &[Stmt]) -> bool {
-    body.iter().any(|s| match s {
-        Stmt::Flag(_) => true,
-        Stmt::If { then_b, else_b, .. } => uses_flags(then_b) || uses_flags(else_b),
-        Stmt::For { body, .. } | Stmt::While { body, .. } | Stmt::Loop { body } => {
-            returns_inside(body)
-        }
-        _ => false,
+    body.iter().any(|s| {
+        matches!(s, Stmt::Flag(_))
+            || s.blocks().into_iter().any(|(inner, is_loop)| {
+                if is_loop {
+                    returns_inside(inner)
+                } else {
+                    uses_flags(inner)
+                }
+            })
     })
 }
 
@@ -155,33 +159,11 @@ fn set_contexts(b: &[Stmt], ctx: Ctx, vars: &mut [Var]) {
     for s in b {
         match s {
             Stmt::Let { var, .. } => vars[*var].ctx = ctx,
-            Stmt::If { then_b, else_b, .. } => {
-                let inner = Ctx {
-                    nested: true,
-                    in_loop: ctx.in_loop,
-                };
-                set_contexts(then_b, inner, vars);
-                set_contexts(else_b, inner, vars);
-            }
-            Stmt::For { var, body, .. } => {
-                let inner = Ctx {
-                    nested: true,
-                    in_loop: true,
-                };
-                if let Some(v) = var {
-                    vars[*v].ctx = inner;
-                }
-                set_contexts(body, inner, vars);
-            }
-            Stmt::While { body, .. } | Stmt::Loop { body } => set_contexts(
-                body,
-                Ctx {
-                    nested: true,
-                    in_loop: true,
-                },
-                vars,
-            ),
+            Stmt::For { var: Some(v), .. } => vars[*v].ctx = Ctx::LOOP,
             _ => {}
+        }
+        for (inner, is_loop) in s.blocks() {
+            set_contexts(inner, if is_loop { Ctx::LOOP } else { ctx.branch() }, vars);
         }
     }
 }
@@ -194,18 +176,17 @@ impl Stmt {
 
 fn count_assignments(b: &[Stmt], v: VarId) -> usize {
     b.iter()
-        .map(|s| match s {
-            Stmt::Assign { place, .. } if place.var() == v => 1,
-            Stmt::Let {
-                var, init: Some(_), ..
-            } if *var == v => 1,
-            Stmt::If { then_b, else_b, .. } => {
-                count_assignments(then_b, v) + count_assignments(else_b, v)
-            }
-            Stmt::For { body, .. } | Stmt::While { body, .. } | Stmt::Loop { body } => {
-                count_assignments(body, v)
-            }
-            _ => 0,
+        .map(|s| {
+            let own = match s {
+                Stmt::Assign { place, .. } => usize::from(place.var() == v),
+                Stmt::Let { var, init: Some(_) } => usize::from(*var == v),
+                _ => 0,
+            };
+            own + s
+                .blocks()
+                .into_iter()
+                .map(|(inner, _)| count_assignments(inner, v))
+                .sum::<usize>()
         })
         .sum()
 }
@@ -304,30 +285,13 @@ impl Exits<'_> {
     }
 
     fn stmt(&mut self, s: Stmt) -> Stmt {
-        match s {
-            Stmt::If {
-                cond,
-                then_b,
-                else_b,
-            } => Stmt::If {
-                cond,
-                then_b: self.block(then_b),
-                else_b: self.block(else_b),
-            },
-            Stmt::For { var, iter, body } => Stmt::For {
-                var,
-                iter,
-                body: self.loop_body(body),
-            },
-            Stmt::While { cond, body } => Stmt::While {
-                cond,
-                body: self.loop_body(body),
-            },
-            Stmt::Loop { body } => Stmt::Loop {
-                body: self.loop_body(body),
-            },
-            s => s,
-        }
+        s.map_blocks(|b, is_loop| {
+            if is_loop {
+                self.loop_body(b)
+            } else {
+                self.block(b)
+            }
+        })
     }
 
     fn loop_body(&mut self, body: Vec<Stmt>) -> Vec<Stmt> {
@@ -396,28 +360,9 @@ impl Exits<'_> {
                         out.push(Stmt::Break);
                     }
                 }
-                Stmt::If {
-                    cond,
-                    then_b,
-                    else_b,
-                } => out.push(Stmt::If {
-                    cond,
-                    then_b: self.returns(then_b, in_loop),
-                    else_b: self.returns(else_b, in_loop),
-                }),
-                Stmt::For { var, iter, body } => out.push(Stmt::For {
-                    var,
-                    iter,
-                    body: self.returns(body, true),
-                }),
-                Stmt::While { cond, body } => out.push(Stmt::While {
-                    cond,
-                    body: self.returns(body, true),
-                }),
-                Stmt::Loop { body } => out.push(Stmt::Loop {
-                    body: self.returns(body, true),
-                }),
-                s => out.push(s),
+                s => {
+                    out.push(s.map_blocks(|b, is_loop| self.returns(b, in_loop || is_loop)));
+                }
             }
         }
         out

@@ -43,6 +43,19 @@ impl Ctx {
         nested: false,
         in_loop: false,
     };
+    /// A loop body.
+    pub const LOOP: Ctx = Ctx {
+        nested: true,
+        in_loop: true,
+    };
+
+    /// A branch of an `if` in this context.
+    pub fn branch(self) -> Ctx {
+        Ctx {
+            nested: true,
+            in_loop: self.in_loop,
+        }
+    }
 }
 
 pub struct Var {
@@ -220,6 +233,59 @@ pub struct Func {
     pub body: Vec<Stmt>,
     pub result: VarId,
     pub exit_flag: Option<VarId>,
+}
+
+impl Stmt {
+    /// The blocks nested directly in this statement, each with whether it is
+    /// a loop body.
+    pub fn blocks(&self) -> Vec<(&[Stmt], bool)> {
+        match self {
+            Stmt::If { then_b, else_b, .. } => vec![(then_b, false), (else_b, false)],
+            Stmt::For { body, .. } | Stmt::While { body, .. } | Stmt::Loop { body } => {
+                vec![(body, true)]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Rebuilds the statement with `f` applied to each nested block (and
+    /// whether it is a loop body).
+    pub fn map_blocks(self, mut f: impl FnMut(Vec<Stmt>, bool) -> Vec<Stmt>) -> Stmt {
+        match self {
+            Stmt::If {
+                cond,
+                then_b,
+                else_b,
+            } => Stmt::If {
+                cond,
+                then_b: f(then_b, false),
+                else_b: f(else_b, false),
+            },
+            Stmt::For { var, iter, body } => Stmt::For {
+                var,
+                iter,
+                body: f(body, true),
+            },
+            Stmt::While { cond, body } => Stmt::While {
+                cond,
+                body: f(body, true),
+            },
+            Stmt::Loop { body } => Stmt::Loop {
+                body: f(body, true),
+            },
+            s => s,
+        }
+    }
+}
+
+/// Calls `f` on every statement of `b`, nested ones included, in order.
+pub fn visit(b: &[Stmt], f: &mut impl FnMut(&Stmt)) {
+    for s in b {
+        f(s);
+        for (inner, _) in s.blocks() {
+            visit(inner, f);
+        }
+    }
 }
 
 impl Expr {

@@ -238,18 +238,10 @@ impl<'a> Gen<'a> {
             }
             Place::Index(v, idx) => {
                 let id = self.ident(*v);
-                let i = self.index_tokens_pub(idx);
+                let i = self.index_tokens(idx);
                 (quote!(#id #i), quote!(#id #i))
             }
         }
-    }
-
-    pub fn index_tokens_pub(&self, idx: &[Passive]) -> TokenStream {
-        let parts = idx.iter().map(|p| {
-            let t = self.passive_tokens(p);
-            quote!([#t])
-        });
-        quote!(#(#parts)*)
     }
 
     /// Saves the old value of `place` in forward; restores it in reverse.
@@ -286,7 +278,7 @@ impl<'a> Gen<'a> {
         let target = match place {
             Place::Var(_) => adj,
             Place::Index(_, idx) => {
-                let i = self.index_tokens_pub(idx);
+                let i = self.index_tokens(idx);
                 quote!(#adj #i)
             }
         };
@@ -316,7 +308,7 @@ impl<'a> Gen<'a> {
                 out.extend(quote!(::autodiff::__private::Adjoint::set_zero(&mut #adj[..]);))
             }
             Place::Index(_, idx) => {
-                let i = self.index_tokens_pub(idx);
+                let i = self.index_tokens(idx);
                 if self.f.vars[v].shape == Shape::Array(2) && idx.len() == 1 {
                     out.extend(quote!(::autodiff::__private::Adjoint::set_zero(&mut #adj #i[..]);));
                 } else {
@@ -448,7 +440,7 @@ impl<'a> Gen<'a> {
         let target = match place {
             Place::Var(v) => self.ident(*v),
             Place::Index(v, idx) => {
-                let (id, i) = (self.ident(*v), self.index_tokens_pub(idx));
+                let (id, i) = (self.ident(*v), self.index_tokens(idx));
                 quote!(#id #i)
             }
         };
@@ -514,10 +506,7 @@ impl<'a> Gen<'a> {
     }
 
     fn if_stmt(&mut self, cond: &Passive, then_b: &[Stmt], else_b: &[Stmt], ctx: Ctx) -> Sweeps {
-        let inner = Ctx {
-            nested: true,
-            in_loop: ctx.in_loop,
-        };
+        let inner = ctx.branch();
         let c = self.passive_tokens(cond);
         let t = self.block(then_b, inner);
         let e = self.block(else_b, inner);
@@ -562,10 +551,7 @@ impl<'a> Gen<'a> {
     }
 
     fn for_loop(&mut self, var: Option<VarId>, iter: &Iter, body: &[Stmt], ctx: Ctx) -> Sweeps {
-        let inner = Ctx {
-            nested: true,
-            in_loop: true,
-        };
+        let inner = Ctx::LOOP;
         let it = self.passive_tokens(&iter.expr);
         let i = match var {
             Some(v) => self.ident(v),
@@ -647,10 +633,7 @@ impl<'a> Gen<'a> {
         body: &[Stmt],
         ctx: Ctx,
     ) -> Sweeps {
-        let inner = Ctx {
-            nested: true,
-            in_loop: true,
-        };
+        let inner = Ctx::LOOP;
         self.loop_tapes.push(Vec::new());
         let b = self.block(body, inner);
         self.loop_tapes.pop();

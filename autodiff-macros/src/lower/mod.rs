@@ -159,13 +159,6 @@ impl<'a> Lower<'a> {
         b
     }
 
-    fn branch_ctx(&self) -> Ctx {
-        Ctx {
-            nested: true,
-            in_loop: self.ctx.in_loop,
-        }
-    }
-
     // ---- statements --------------------------------------------------------
 
     /// A block whose final expression (if any) goes to `sink`.
@@ -407,10 +400,7 @@ impl<'a> Lower<'a> {
                     return;
                 }
                 let cond = self.passive(&w.cond);
-                let ctx = Ctx {
-                    nested: true,
-                    in_loop: true,
-                };
+                let ctx = Ctx::LOOP;
                 let body = self.nested(ctx, |l| l.block_stmts(&w.body));
                 self.emit(Stmt::While { cond, body });
             }
@@ -421,10 +411,7 @@ impl<'a> Lower<'a> {
                         "loop labels are not supported in a differentiated function",
                     );
                 }
-                let ctx = Ctx {
-                    nested: true,
-                    in_loop: true,
-                };
+                let ctx = Ctx::LOOP;
                 let body = self.nested(ctx, |l| l.block_stmts(&lp.body));
                 self.emit(Stmt::Loop { body });
             }
@@ -493,7 +480,7 @@ impl<'a> Lower<'a> {
             return;
         }
         let cond = self.passive(&ei.cond);
-        let ctx = self.branch_ctx();
+        let ctx = self.ctx.branch();
         let then_b = self.nested(ctx, |l| match sink {
             Some(s) => l.block_tail(&ei.then_branch, s),
             None => l.block_stmts(&ei.then_branch),
@@ -526,10 +513,7 @@ impl<'a> Lower<'a> {
             );
         }
         let iter = self.iter(&f.expr);
-        let ctx = Ctx {
-            nested: true,
-            in_loop: true,
-        };
+        let ctx = Ctx::LOOP;
         let pat = (*f.pat).clone();
         let mut var = None;
         let body = self.nested(ctx, |l| {

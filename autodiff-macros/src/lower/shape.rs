@@ -30,28 +30,7 @@ pub(super) fn copy_buffers(body: Vec<Stmt>, vars: &[Var]) -> Vec<Stmt> {
                 span,
             },
             Stmt::Return(e, span) => Stmt::Return(copy(e), span),
-            Stmt::If {
-                cond,
-                then_b,
-                else_b,
-            } => Stmt::If {
-                cond,
-                then_b: copy_buffers(then_b, vars),
-                else_b: copy_buffers(else_b, vars),
-            },
-            Stmt::For { var, iter, body } => Stmt::For {
-                var,
-                iter,
-                body: copy_buffers(body, vars),
-            },
-            Stmt::While { cond, body } => Stmt::While {
-                cond,
-                body: copy_buffers(body, vars),
-            },
-            Stmt::Loop { body } => Stmt::Loop {
-                body: copy_buffers(body, vars),
-            },
-            s => s,
+            s => s.map_blocks(|b, _| copy_buffers(b, vars)),
         })
         .collect()
 }
@@ -85,27 +64,18 @@ pub(super) fn infer_shapes(vars: &mut [Var], body: &[Stmt]) {
         }
     }
     fn walk(b: &[Stmt], vars: &mut [Var], changed: &mut bool) {
-        for s in b {
-            let (v, sh) = match s {
-                Stmt::Let {
-                    var, init: Some(e), ..
-                } => (*var, shape(e, vars)),
-                Stmt::Assign {
-                    place: Place::Var(var),
-                    value,
-                    ..
-                } => (*var, shape(value, vars)),
-                Stmt::If { then_b, else_b, .. } => {
-                    walk(then_b, vars, changed);
-                    walk(else_b, vars, changed);
-                    continue;
-                }
-                Stmt::For { body, .. } | Stmt::While { body, .. } | Stmt::Loop { body } => {
-                    walk(body, vars, changed);
-                    continue;
-                }
-                _ => continue,
-            };
+        let mut assigned = Vec::new();
+        visit(b, &mut |s| match s {
+            Stmt::Let { var, init: Some(e) } => assigned.push((*var, e.clone())),
+            Stmt::Assign {
+                place: Place::Var(var),
+                value,
+                ..
+            } => assigned.push((*var, value.clone())),
+            _ => {}
+        });
+        for (v, e) in assigned {
+            let sh = shape(&e, vars);
             if vars[v].shape == Shape::Unknown && sh != Shape::Unknown {
                 vars[v].shape = sh;
                 *changed = true;
