@@ -5,16 +5,16 @@
 //!
 //! | phase | module | does |
 //! |---|---|---|
-//! | options | [`args`] | parses `wrt(...)` |
-//! | signature | [`signature`] | which parameters carry gradients, and their shapes |
-//! | lower | [`lower`] | syn → IR with structured control flow, variables renamed apart; shapes of locals |
-//! | exits | [`exits`] | `break`/`continue`/`return` → structured form |
-//! | activity | [`activity`] | active, needed, stable, hoisted variables |
-//! | reverse | [`reverse`], [`anf`] | forward sweep and reverse sweep of each statement |
-//! | emit | [`emit`] | the `_vjp` and `_grad` functions |
+//! | options | `args` | parses `wrt(...)` |
+//! | signature | `signature` | which parameters carry gradients, and their shapes |
+//! | lower | `lower` | syn → IR with structured control flow, variables renamed apart; shapes of locals |
+//! | exits | `exits` | `break`/`continue`/`return` → structured form |
+//! | activity | `activity` | active, needed, stable, hoisted variables |
+//! | reverse | `reverse`, `anf` | forward sweep and reverse sweep of each statement |
+//! | emit | `emit` | the `_vjp` and `_grad` functions |
 //!
-//! Derivative rules are looked up in one table ([`rules`]) and live in
-//! `autodiff_runtime::rules`. Errors are collected in [`diagnostics`] and all
+//! Derivative rules are looked up in one table (`rules`) and live in
+//! `autodiff_runtime::rules`. Errors are collected in `diagnostics` and all
 //! reported together.
 
 #![forbid(unsafe_code)]
