@@ -152,7 +152,7 @@ fn a_seed_of_the_wrong_length_panics() {
     map_sin_vjp(&[1.0, 2.0, 3.0], &[1.0, 1.0], &mut g);
 }
 
-/// Found by differential testing (seed 1, program p187): an early return
+/// Found by differential testing (program p187 of seed 1, first generator): an early return
 /// moves the buffer into a branch, and the reverse sweep re-evaluated
 /// `Vec::with_capacity(3)`, whose element type it could not infer.
 #[differentiate]

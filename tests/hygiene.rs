@@ -36,7 +36,8 @@ fn clash(x: f64, x_adj: f64, tape: f64, seed: f64) -> f64 {
     let d_x = x * x_adj;
     let value = d_x * tape + seed;
     let t = value.sin();
-    let d = t * x;
+    let x_grad = t * x;
+    let d = x_grad;
     let mut grad = 0.0;
     for i in 0..3 {
         grad += d * f64::from(i);

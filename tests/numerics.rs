@@ -125,3 +125,26 @@ fn loops_that_run_zero_times() {
     assert_eq!(first_times_grad(&[3.0, 5.0], 0), (3.0, vec![1.0, 0.0]));
     assert_eq!(first_times_grad(&[3.0, 5.0], 1), (15.0, vec![5.0, 3.0]));
 }
+
+/// Found by differential testing (program p359 of seed 1): a value that does
+/// not reach the result has a zero adjoint, and its pullback, `cbrt` at 0
+/// (`0 · ∞`), made the live gradient NaN. Only values that flow into the
+/// result are differentiated, as in PyTorch and JAX.
+#[differentiate]
+fn unused_singular_value(x: &[f64], a: f64) -> f64 {
+    let v = x[0] - a;
+    for _ in 0..3 {
+        let _unused = (v * 0.0).cbrt();
+    }
+    let dead = (x[1] * 0.0).sqrt();
+    let _ = dead;
+    v.sin()
+}
+
+#[test]
+fn values_that_do_not_reach_the_result_are_not_differentiated() {
+    let (v, (g, ga)) = unused_singular_value_grad(&[0.5, 0.25], 0.25);
+    assert_eq!(v, 0.25f64.sin());
+    assert_eq!(g, vec![0.25f64.cos(), 0.0]);
+    assert_eq!(ga, -0.25f64.cos());
+}

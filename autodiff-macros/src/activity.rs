@@ -1,8 +1,9 @@
 //! What the reverse sweep needs to know about each variable.
 //!
 //! - **active**: it depends on a `wrt` parameter through differentiable
-//!   operations, so it gets an adjoint. Integers, indices, lengths,
-//!   comparisons and `detach(..)` results never do.
+//!   operations (*varied*) and flows into the result (*useful*), so it gets
+//!   an adjoint. Integers, indices, lengths, comparisons and `detach(..)`
+//!   results never do, nor does a value the result does not use.
 //! - **needed**: the reverse sweep reads its value (a rule such as `a·b`
 //!   reads `b`; an adjoint write `x̄[i] += ..` reads `i`). A needed variable
 //!   that is overwritten has its old value saved, and restored when the
@@ -102,6 +103,40 @@ pub fn analyse(func: &Func, wrt: &[bool]) -> Analysis {
         if !changed {
             break;
         }
+    }
+
+    // Usefulness: a value is differentiated only if it flows into the
+    // result. A value that does not has a zero adjoint, and its pullback
+    // would only risk `0 · ∞ = NaN` (`cbrt` at 0, say) leaking into live
+    // gradients.
+    let mut useful = vec![false; n];
+    useful[func.result] = true;
+    loop {
+        let mut changed = false;
+        visit(&func.body, &mut |s| {
+            let (target, value) = match s {
+                Stmt::Let { var, init: Some(e) } => (*var, e),
+                Stmt::Assign { place, value, .. } => (place.var(), value),
+                Stmt::Push { var, value } => (*var, value),
+                _ => return,
+            };
+            if useful[target] {
+                let mut reads = Vec::new();
+                value.reads(&mut reads);
+                for v in reads {
+                    if active[v] && !useful[v] {
+                        useful[v] = true;
+                        changed = true;
+                    }
+                }
+            }
+        });
+        if !changed {
+            break;
+        }
+    }
+    for (a, u) in active.iter_mut().zip(&useful) {
+        *a &= *u;
     }
 
     let stable: Vec<bool> = func

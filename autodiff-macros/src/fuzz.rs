@@ -14,6 +14,8 @@ static EXPANDED: AtomicUsize = AtomicUsize::new(0);
 static FUNCTIONS: AtomicUsize = AtomicUsize::new(0);
 
 const CORPUS: &[&str] = &[
+    // An empty body: insertions build arbitrary token sequences in it.
+    "fn f(x: f64, v: &[f64], n: usize) -> f64 { }",
     "fn f(x: f64, y: f64) -> f64 { let mut s = x * y; s += x.sin(); if s > 0.0 { s = s.sqrt(); } else { return -s; } s * y }",
     "fn f(x: &[f64], n: usize) -> f64 { let mut s = 0.0; for i in 0..n { let a = x[i]; s += a * a; if s > 2.0 { break; } } s }",
     "fn f(x: &[f64]) -> Vec<f64> { let mut v = vec![0.0; x.len()]; for i in (0..x.len()).rev() { v[i] = x[i].exp() * 2.0; } v }",
@@ -115,7 +117,7 @@ proptest! {
     fn fuzz_expansion_never_panics(
         which in 0..CORPUS.len(),
         attr in 0..ATTRS.len(),
-        mutations in prop::collection::vec((0usize..5, any::<usize>(), any::<usize>(), 0..VOCAB.len()), 0..8),
+        mutations in prop::collection::vec((0usize..5, any::<usize>(), any::<usize>(), 0..VOCAB.len()), 0..12),
     ) {
         let mut tokens = Vec::new();
         flatten(CORPUS[which].parse().expect("corpus parses"), &mut tokens);

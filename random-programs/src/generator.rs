@@ -92,19 +92,33 @@ impl Gen<'_> {
         }
         let a = self.expr(d + 1);
         let b = self.expr(d + 1);
-        let m = ["sin", "cos", "tanh", "atan", "asinh"][self.rng.below(5)];
-        match self.rng.below(20) {
-            0..=3 => format!("({a} + {b})"),
-            4..=5 => format!("({a} - {b})"),
-            6..=8 => format!("({a} * {b})"),
-            9 => format!("({a} / (1.5 + {b} * {b}))"),
-            10..=12 => format!("({a}).{m}()"),
-            13 => format!("(1.0 + {a} * {a}).sqrt()"),
-            14 => format!("(1.0 + {a} * {a}).ln()"),
-            15 => format!("({a}).tanh().exp()"),
-            16 => format!("({a}).powi({})", self.rng.below(4)),
-            17 => format!("f64::atan2({a}, 1.5 + {b} * {b})"),
-            18 => format!("detach({a}) * {b}"),
+        let m = [
+            "sin", "cos", "tanh", "atan", "asinh", "sinh", "cosh", "exp_m1", "cbrt", "abs",
+        ][self.rng.below(10)];
+        match self.rng.below(32) {
+            0..=4 => format!("({a} + {b})"),
+            5..=6 => format!("({a} - {b})"),
+            7..=10 => format!("({a} * {b})"),
+            11 => format!("({a} / (1.5 + {b} * {b}))"),
+            12..=15 => format!("({a}).{m}()"),
+            16 => format!("(1.0 + {a} * {a}).sqrt()"),
+            17 => format!("(1.0 + {a} * {a}).ln()"),
+            18 => format!("({a}).tanh().exp()"),
+            19 => format!("({a}).powi({})", self.rng.below(4)),
+            20 => format!("f64::atan2({a}, 1.5 + {b} * {b})"),
+            21 => format!("detach({a}) * {b}"),
+            22 => format!("({a}).hypot(1.0 + {b} * {b})"),
+            23 => format!("({a}).max({b})"),
+            24 => format!("f64::min({a}, {b})"),
+            25 => format!("({a}).mul_add({b}, 0.5)"),
+            26 => format!("({a}).clamp(-0.8, 0.8)"),
+            27 => format!(
+                "(2.0 + ({a}).tanh()).log({})",
+                ["2.0", "10.0", "3.5"][self.rng.below(3)]
+            ),
+            28 => format!("(2.0 + ({a}).tanh()).powf({b}.tanh())"),
+            29 => format!("(1.5 + ({a}).sin()).recip()"),
+            30 => format!("((1.1 + ({a}).sin()).log2() + (1.1 + ({b}).cos()).log10()).exp2()"),
             _ => format!("-({a})"),
         }
     }
