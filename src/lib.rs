@@ -123,8 +123,13 @@
 //! - At non-smooth points: `abs` has derivative 0 at 0; `max` and `min` split
 //!   the gradient evenly on a tie and ignore a NaN operand, as `f64::max`
 //!   does; `clamp` passes the gradient to `x` on `[lo, hi]` and to the bound
-//!   outside; `sqrt` has derivative `+inf` at 0; `floor`, `ceil`, `round`,
-//!   `trunc`, `signum` and comparisons have derivative 0.
+//!   outside; `sqrt` and `cbrt` have derivative `+inf` at 0; `floor`,
+//!   `ceil`, `round`, `trunc`, `signum` and comparisons have derivative 0.
+//! - The chain rule is applied as written, as in PyTorch and JAX: at a
+//!   singular point it can meet `inf − inf` and give NaN even where the
+//!   function is constant (`(x - x).cbrt()`).
+//! - Values that do not reach the result are not differentiated, so a
+//!   singular derivative in unused code cannot reach a gradient.
 //! - Empty slices give empty gradients; a loop that runs zero times
 //!   contributes nothing.
 //!

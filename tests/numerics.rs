@@ -26,6 +26,16 @@ fn sqrt(x: f64) -> f64 {
 }
 
 #[differentiate]
+fn cbrt(x: f64) -> f64 {
+    x.cbrt()
+}
+
+#[differentiate]
+fn cbrt_of_nothing(x: f64) -> f64 {
+    (x - x).cbrt()
+}
+
+#[differentiate]
 fn clamp(x: f64) -> f64 {
     x.clamp(-1.0, 1.0)
 }
@@ -41,6 +51,10 @@ fn non_smooth_points_follow_pytorch_and_jax() {
     );
     assert_eq!(min_grad(2.0, 2.0), (2.0, (0.5, 0.5)));
     assert_eq!(sqrt_grad(0.0), (0.0, f64::INFINITY), "sqrt'(0) = +inf");
+    assert_eq!(cbrt_grad(0.0), (0.0, f64::INFINITY), "cbrt'(0) = +inf");
+    // At a singular point the chain rule meets inf - inf, as in PyTorch and
+    // JAX, even where the function is constant.
+    assert!(cbrt_of_nothing_grad(1.0).1.is_nan());
     assert_eq!(
         clamp_grad(1.0).1,
         1.0,
