@@ -129,6 +129,13 @@ fn check_rules(f: &Func, an: &Analysis, diag: &mut Diagnostics) {
     });
 }
 
+/// The user's `#[allow(..)]` attributes on `f`: what they allow in `f`'s
+/// code, they allow in the code derived from it.
+fn allows(func: &syn::ItemFn) -> TokenStream {
+    let allows = func.attrs.iter().filter(|a| a.path().is_ident("allow"));
+    quote!(#(#allows)*)
+}
+
 /// The signatures of `f_vjp` and (for a scalar result) `f_grad`.
 fn signatures(
     func: &syn::ItemFn,
@@ -198,6 +205,7 @@ fn vjp(
     diag: &mut Diagnostics,
 ) -> TokenStream {
     let (head, _) = signatures(func, sig, seed, buffers);
+    let user_allows = allows(func);
     let mut checks = TokenStream::new();
     for (p, b) in sig.params.iter().zip(buffers) {
         let (Some(b), Some((kind, _))) = (b, &p.kind) else {
@@ -277,6 +285,7 @@ fn vjp(
     quote! {
         #[doc = #doc]
         #[allow(dead_code, unused_mut, unused_variables, unused_assignments, unused_parens, unreachable_code, clippy::too_many_arguments, clippy::needless_range_loop)]
+        #user_allows
         #head {
             #uses_primal
             #checks
@@ -297,6 +306,7 @@ fn grad(func: &syn::ItemFn, sig: &Signature, buffers: &[Option<Ident>]) -> Token
     };
     let name = &func.sig.ident;
     let vjp_name = format_ident!("{}_vjp", name);
+    let user_allows = allows(func);
     let mut zero = TokenStream::new();
     let mut bufs = Vec::new();
     for (p, b) in sig.params.iter().zip(buffers) {
@@ -322,6 +332,7 @@ fn grad(func: &syn::ItemFn, sig: &Signature, buffers: &[Option<Ident>]) -> Token
         #[inline]
         #[must_use]
         #[allow(dead_code, clippy::too_many_arguments)]
+        #user_allows
         #head {
             #zero
             let #value = #vjp_name(#(#args,)* 1.0, #(&mut #bufs),*);
