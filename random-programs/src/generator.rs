@@ -94,8 +94,19 @@ impl Gen<'_> {
         let b = self.expr(d + 1);
         // Methods smooth on all of ℝ (`abs` aside, whose kink has a finite
         // derivative); `cbrt`, singular at 0, gets its own case below.
+        // `sinh`, `cosh` and `exp_m1` grow fast: chained, they overflow to
+        // inf, where `0 · ∞` makes any AD tool's gradient NaN; they apply
+        // to a bounded argument.
         let m = [
-            "sin", "cos", "tanh", "atan", "asinh", "sinh", "cosh", "exp_m1", "abs",
+            "sin",
+            "cos",
+            "tanh",
+            "atan",
+            "asinh",
+            "abs",
+            "tanh().sinh",
+            "tanh().cosh",
+            "tanh().exp_m1",
         ][self.rng.below(9)];
         match self.rng.below(32) {
             0..=4 => format!("({a} + {b})"),
