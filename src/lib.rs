@@ -154,5 +154,5 @@ pub mod __private {
         accumulate, check_len, check_rows, pop_adjoint, reset_like, zero_like,
     };
     pub use autodiff_runtime::rules;
-    pub use autodiff_runtime::{snapshot, take, trip_count, Adjoint, Tape};
+    pub use autodiff_runtime::{snapshot, take, trip_count, Adjoint, Slot, Tape};
 }

@@ -177,3 +177,37 @@ fn regression_constant_buffer_in_a_branch() {
         assert_eq!(ga, if x0 > 0.9 { 0.0 } else { 1.0 });
     }
 }
+
+const LONG: usize = 40;
+
+/// Arrays longer than 32 elements, re-created in a loop and reassigned in
+/// a branch: hoisted with their own length and saved by copy.
+#[differentiate(wrt(x))]
+fn long_arrays(x: &[f64], flag: bool) -> f64 {
+    let mut w = [0.5; LONG];
+    if flag {
+        w = [x[0]; LONG];
+        w[3] *= x[1];
+    }
+    let mut s = 0.0;
+    for k in 0..2 {
+        let mut v = [0.0; LONG];
+        for i in 0..LONG {
+            v[i] = x[i % x.len()] * (k as f64 + 1.0) + w[i];
+        }
+        for i in 0..LONG {
+            s += v[i] * v[i];
+        }
+    }
+    s
+}
+
+#[test]
+fn arrays_longer_than_32_elements() {
+    for flag in [true, false] {
+        let x = [0.7, -1.3];
+        let (v, g) = long_arrays_grad(&x, flag);
+        assert_eq!(v, long_arrays(&x, flag));
+        check(|p| long_arrays(p, flag), &x, &g);
+    }
+}

@@ -205,6 +205,7 @@ impl Exits<'_> {
             ctx: Ctx::TOP,
             assignments: 2,
             initialised: true,
+            fixed_array: false,
         });
         let id = self.func.vars.len() - 1;
         self.func.exit_flag = Some(id);

@@ -69,6 +69,9 @@ pub struct Var {
     pub assignments: usize,
     /// Whether its `let` has an initialiser.
     pub initialised: bool,
+    /// A fixed-size array (`[e; N]`, `[a, b]`, or declared `[T; N]`): saved by
+    /// copy, since `Default` covers arrays of at most 32 elements.
+    pub fixed_array: bool,
 }
 
 /// An opaque Rust expression: emitted as written (with variables renamed).

@@ -55,14 +55,15 @@ impl Store {
     fn save(&self, value: TokenStream) -> TokenStream {
         match self {
             Store::Local(s) => quote!(let #s = #value;),
-            Store::Slot(s) => quote!(#s = #value;),
+            Store::Slot(s) => quote!(#s.set(#value);),
             Store::Tape(s) => quote!(#s.push(#value);),
         }
     }
 
     fn load(&self) -> TokenStream {
         match self {
-            Store::Local(s) | Store::Slot(s) => quote!(#s),
+            Store::Local(s) => quote!(#s),
+            Store::Slot(s) => quote!(#s.take()),
             Store::Tape(s) => quote!(#s.pop()),
         }
     }
@@ -116,7 +117,7 @@ impl<'a> Gen<'a> {
             Store::Tape(id)
         } else if ctx.nested {
             self.decls
-                .extend(quote!(let mut #id = ::core::default::Default::default();));
+                .extend(quote!(let mut #id = ::autodiff::__private::Slot::new();));
             Store::Slot(id)
         } else {
             Store::Local(id)
@@ -230,7 +231,7 @@ impl<'a> Gen<'a> {
                 let id = self.ident(*v);
                 if self.f.vars[*v].shape == Shape::Scalar {
                     (quote!(#id), id)
-                } else if reads_itself {
+                } else if reads_itself || self.f.vars[*v].fixed_array {
                     (quote!(::autodiff::__private::snapshot(&#id)), id)
                 } else {
                     (quote!(::autodiff::__private::take(&mut #id)), id)
@@ -396,8 +397,17 @@ impl<'a> Gen<'a> {
             };
         }
         if hoisted {
-            self.decls
-                .extend(quote!(let mut #id #ty = ::core::default::Default::default();));
+            // `[e; N]` keeps its length; `Default` stops at 32 elements.
+            let start = match init {
+                Some(Expr::Splat {
+                    array: true, len, ..
+                }) => {
+                    let len = self.passive_tokens(len);
+                    quote!([::core::default::Default::default(); #len])
+                }
+                _ => quote!(::core::default::Default::default()),
+            };
+            self.decls.extend(quote!(let mut #id #ty = #start;));
         }
         let Some(init) = init else {
             // A needed value is saved before each assignment, so it must
@@ -531,8 +541,7 @@ impl<'a> Gen<'a> {
             let store = self.store(ctx, "branch");
             match &store {
                 Store::Local(b) => (quote!(let #b: bool = #c;), quote!(#b), quote!(#b)),
-                Store::Slot(b) => (quote!(#b = #c;), quote!(#b), quote!(#b)),
-                Store::Tape(_) => {
+                Store::Slot(_) | Store::Tape(_) => {
                     let b = self.names.fresh("taken");
                     let save = store.save(quote!(#b));
                     (quote!(let #b: bool = #c; #save), quote!(#b), store.load())

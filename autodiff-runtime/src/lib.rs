@@ -17,7 +17,7 @@ mod tape;
 
 pub use buffers::{Adjoint, Differentiable};
 pub use real::Real;
-pub use tape::{trip_count, Tape};
+pub use tape::{trip_count, Slot, Tape};
 
 /// Stops the gradient: returns `x` unchanged, and inside a `#[differentiate]`
 /// function no gradient flows back through it (PyTorch's `detach`, JAX's

@@ -68,6 +68,44 @@ fn tape_underflow() -> ! {
     panic!("autodiff internal error: the reverse sweep read past the start of a tape; please report this")
 }
 
+/// A value saved once, inside a branch, for the reverse sweep: a tape of at
+/// most one element that needs no `Default` (so it holds any array).
+#[derive(Debug, Clone)]
+pub struct Slot<T>(Option<T>);
+
+impl<T> Default for Slot<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T> Slot<T> {
+    /// An empty slot.
+    #[inline]
+    pub const fn new() -> Self {
+        Slot(None)
+    }
+
+    /// Saves a value.
+    #[inline(always)]
+    pub fn set(&mut self, value: T) {
+        self.0 = Some(value);
+    }
+
+    /// Takes the saved value back.
+    ///
+    /// # Panics
+    /// If nothing was saved, which generated code never does: the reverse
+    /// sweep takes only what the same branch saved.
+    #[inline(always)]
+    pub fn take(&mut self) -> T {
+        match self.0.take() {
+            Some(v) => v,
+            None => tape_underflow(),
+        }
+    }
+}
+
 /// The number of iterations a loop over `iter` will run, for reserving tape
 /// space up front (exact for ranges, `rev` and `step_by`).
 #[inline]

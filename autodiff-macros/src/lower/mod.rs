@@ -109,6 +109,7 @@ impl<'a> Lower<'a> {
             ctx: self.ctx,
             assignments: 0,
             initialised: false,
+            fixed_array: false,
         });
         self.vars.len() - 1
     }
@@ -261,9 +262,15 @@ impl<'a> Lower<'a> {
                     }
                     e => {
                         let value = self.value(e);
+                        let fixed = matches!(ty, Some(syn::Type::Array(_)))
+                            || matches!(
+                                value,
+                                Expr::Splat { array: true, .. } | Expr::List { array: true, .. }
+                            );
                         let var = self.declare(&ident, Origin::Local, ty);
                         self.vars[var].assignments += 1;
                         self.vars[var].initialised = true;
+                        self.vars[var].fixed_array = fixed;
                         self.emit(Stmt::Let {
                             var,
                             init: Some(value),
