@@ -9,9 +9,9 @@ bin=$(cargo bench --bench instructions --no-run --message-format=json 2>/dev/nul
 out=$(mktemp)
 valgrind --tool=callgrind --callgrind-out-file="$out" "$bin" >/dev/null 2>&1
 callgrind_annotate "$out" | awk '
-    /instructions::rosen_vjp/  { gsub(",", "", $1); g = $1 }
-    /instructions::rosen_hand/ { gsub(",", "", $1); h = $1 }
-    /instructions::rosen /     { gsub(",", "", $1); p = $1 }
+    /workload::rosen_vjp/  { gsub(",", "", $1); g = $1 }
+    /workload::rosen_hand/ { gsub(",", "", $1); h = $1 }
+    /workload::rosen /     { gsub(",", "", $1); p = $1 }
     END {
         printf "instructions: primal %d, generated %d, hand-written %d\n", p, g, h
         printf "generated / primal %.2f, generated / hand-written %.2f, hand-written / primal %.2f\n", g / p, g / h, h / p

@@ -5,33 +5,12 @@
 //! end, the ratios of their medians: generated ÷ primal and generated ÷
 //! hand-written, all from the same run.
 
-use autodiff::differentiate;
 use criterion::{black_box, criterion_group, BenchmarkId, Criterion};
 use std::time::{Duration, Instant};
 
-#[differentiate]
-fn rosen(x: &[f64]) -> f64 {
-    let mut s = 0.0;
-    for i in 0..x.len() - 1 {
-        let a = 1.0 - x[i];
-        let b = x[i + 1] - x[i] * x[i];
-        s += a * a + 100.0 * b * b;
-    }
-    s
-}
-
-/// The gradient as one would write it by hand: one fused pass.
-fn rosen_hand(x: &[f64], g: &mut [f64]) -> f64 {
-    let mut s = 0.0;
-    for i in 0..x.len() - 1 {
-        let a = 1.0 - x[i];
-        let b = x[i + 1] - x[i] * x[i];
-        s += a * a + 100.0 * b * b;
-        g[i] += -2.0 * a - 400.0 * b * x[i];
-        g[i + 1] += 200.0 * b;
-    }
-    s
-}
+#[path = "workloads/rosenbrock.rs"]
+mod workload;
+use workload::{rosen, rosen_hand, rosen_vjp};
 
 const SIZES: [usize; 3] = [10, 1_000, 100_000];
 

@@ -87,13 +87,8 @@ pub fn analyse(func: &Func, wrt: &[bool]) -> Analysis {
     loop {
         let mut changed = false;
         visit(&func.body, &mut |s| {
-            let (target, value) = match s {
-                Stmt::Let {
-                    var, init: Some(e), ..
-                } => (*var, e),
-                Stmt::Assign { place, value, .. } => (place.var(), value),
-                Stmt::Push { var, value } => (*var, value),
-                _ => return,
+            let Some((target, value)) = s.assignment() else {
+                return;
             };
             if !active[target] && expr_active(value, &active) {
                 active[target] = true;
@@ -114,11 +109,8 @@ pub fn analyse(func: &Func, wrt: &[bool]) -> Analysis {
     loop {
         let mut changed = false;
         visit(&func.body, &mut |s| {
-            let (target, value) = match s {
-                Stmt::Let { var, init: Some(e) } => (*var, e),
-                Stmt::Assign { place, value, .. } => (place.var(), value),
-                Stmt::Push { var, value } => (*var, value),
-                _ => return,
+            let Some((target, value)) = s.assignment() else {
+                return;
             };
             if useful[target] {
                 let mut reads = Vec::new();
@@ -213,11 +205,8 @@ pub fn analyse(func: &Func, wrt: &[bool]) -> Analysis {
     // values must also be right.
     let mut referenced = vec![false; n];
     visit(&func.body, &mut |s| {
-        let (target, value) = match s {
-            Stmt::Let { var, init: Some(e) } => (*var, e),
-            Stmt::Assign { place, value, .. } => (place.var(), value),
-            Stmt::Push { var, value } => (*var, value),
-            _ => return,
+        let Some((target, value)) = s.assignment() else {
+            return;
         };
         if an.active[target] {
             let mut reads = Vec::new();

@@ -239,6 +239,17 @@ pub struct Func {
 }
 
 impl Stmt {
+    /// The variable this statement assigns (or writes an element of, or
+    /// pushes to) and the value it assigns.
+    pub fn assignment(&self) -> Option<(VarId, &Expr)> {
+        match self {
+            Stmt::Let { var, init: Some(e) } => Some((*var, e)),
+            Stmt::Assign { place, value, .. } => Some((place.var(), value)),
+            Stmt::Push { var, value } => Some((*var, value)),
+            _ => None,
+        }
+    }
+
     /// The blocks nested directly in this statement, each with whether it is
     /// a loop body.
     pub fn blocks(&self) -> Vec<(&[Stmt], bool)> {
