@@ -195,6 +195,14 @@ impl Gen<'_> {
             30..=47 if !self.muts.is_empty() => {
                 let m = self.muts[self.rng.below(self.muts.len())].clone();
                 let e = self.expr(0);
+                // Inside a loop a carried value is updated many times: kept
+                // bounded, it cannot square itself into an overflow (where
+                // 0 · ∞ makes any AD tool's gradient NaN).
+                let e = if self.loops > 0 {
+                    format!("({e}).sin()")
+                } else {
+                    e
+                };
                 let s = match self.rng.below(5) {
                     0 => format!("{m} = {e};"),
                     1 => format!("{m} += {e};"),
@@ -228,6 +236,11 @@ impl Gen<'_> {
                     self.rng.below(3).to_string()
                 };
                 let e = self.expr(0);
+                let e = if self.loops > 0 {
+                    format!("({e}).sin()")
+                } else {
+                    e
+                };
                 let op = if self.rng.chance(0.5) { "=" } else { "+=" };
                 out.push(format!("{ind}{b}[{k}] {op} {e};"));
             }
