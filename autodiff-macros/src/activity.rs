@@ -161,7 +161,7 @@ pub fn analyse(func: &Func, wrt: &[bool]) -> Analysis {
     loop {
         let before = an.needed.clone();
         let mut needed = an.needed.clone();
-        let mut lets: Vec<(VarId, Ctx, Expr)> = Vec::new();
+        let mut lets: Vec<(VarId, Ctx, &Expr)> = Vec::new();
         visit(&func.body, &mut |s| match s {
             Stmt::Let {
                 var, init: Some(e), ..
@@ -169,7 +169,7 @@ pub fn analyse(func: &Func, wrt: &[bool]) -> Analysis {
                 if an.active[*var] {
                     need_expr(e, false, &an, &mut needed);
                 }
-                lets.push((*var, func.vars[*var].ctx, e.clone()));
+                lets.push((*var, func.vars[*var].ctx, e));
             }
             Stmt::Assign { place, value, .. } => {
                 let v = place.var();

@@ -168,12 +168,6 @@ fn set_contexts(b: &[Stmt], ctx: Ctx, vars: &mut [Var]) {
     }
 }
 
-impl Stmt {
-    fn into_vec(self) -> Vec<Stmt> {
-        vec![self]
-    }
-}
-
 fn count_assignments(b: &[Stmt], v: VarId) -> usize {
     b.iter()
         .map(|s| {
@@ -323,16 +317,9 @@ impl Exits<'_> {
                     Stmt::Flag(RETURN),
                 ]
             }
-            Stmt::If {
-                cond,
-                then_b,
-                else_b,
-            } => Stmt::If {
-                cond,
-                then_b: then_b.into_iter().flat_map(|s| self.flagify(s)).collect(),
-                else_b: else_b.into_iter().flat_map(|s| self.flagify(s)).collect(),
+            s @ Stmt::If { .. } => {
+                vec![s.map_blocks(|b, _| b.into_iter().flat_map(|s| self.flagify(s)).collect())]
             }
-            .into_vec(),
             // `break` and `continue` of inner loops stay theirs; their
             // `return`s are tail exits that set the flag (see `returns`).
             s => vec![s],

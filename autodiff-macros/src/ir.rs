@@ -293,7 +293,7 @@ impl Stmt {
 }
 
 /// Calls `f` on every statement of `b`, nested ones included, in order.
-pub fn visit(b: &[Stmt], f: &mut impl FnMut(&Stmt)) {
+pub fn visit<'a>(b: &'a [Stmt], f: &mut impl FnMut(&'a Stmt)) {
     for s in b {
         f(s);
         for (inner, _) in s.blocks() {

@@ -66,16 +66,15 @@ pub(super) fn infer_shapes(vars: &mut [Var], body: &[Stmt]) {
     fn walk(b: &[Stmt], vars: &mut [Var], changed: &mut bool) {
         let mut assigned = Vec::new();
         visit(b, &mut |s| match s {
-            Stmt::Let { var, init: Some(e) } => assigned.push((*var, e.clone())),
+            Stmt::Let { var, init: Some(e) } => assigned.push((*var, shape(e, vars))),
             Stmt::Assign {
                 place: Place::Var(var),
                 value,
                 ..
-            } => assigned.push((*var, value.clone())),
+            } => assigned.push((*var, shape(value, vars))),
             _ => {}
         });
-        for (v, e) in assigned {
-            let sh = shape(&e, vars);
+        for (v, sh) in assigned {
             if vars[v].shape == Shape::Unknown && sh != Shape::Unknown {
                 vars[v].shape = sh;
                 *changed = true;
