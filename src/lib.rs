@@ -76,6 +76,8 @@
 //!   buffers `vec![0.0; n]`, `[0.0; N]`, `Vec::with_capacity` + `push`,
 //!   indexed and compound writes, returning them.
 //! - [`detach`]`(x)`: no gradient flows through it.
+//! - Calls to other `#[differentiate]` functions and to functions with a
+//!   hand-written pullback (below).
 //!
 //! Anything else is a compile error pointing at the code, saying what to
 //! write instead; every error of a function is reported at once:
@@ -111,6 +113,101 @@
 //! let (p, g) = product_grad(&[2.0, 3.0, 4.0]);
 //! assert_eq!((p, g), (24.0, vec![12.0, 8.0, 6.0]));
 //! ```
+//!
+//! # Calls between differentiated functions
+//!
+//! A differentiated function may call any other one — in the same module,
+//! through a path, imported with `use`, recursively — with scalar, slice,
+//! array and vector arguments and results, active and constant arguments
+//! mixed. The callee's own `wrt` does not matter: every differentiated
+//! function also gets a hidden pullback with respect to all its float
+//! parameters, which callers run in their reverse sweep.
+//!
+//! ```
+//! use autodiff::differentiate;
+//!
+//! mod geometry {
+//!     use autodiff::differentiate;
+//!
+//!     #[differentiate(wrt(a))]
+//!     pub fn dist(a: &[f64], b: &[f64]) -> f64 {
+//!         let mut s = 0.0;
+//!         for i in 0..a.len() {
+//!             s += (a[i] - b[i]) * (a[i] - b[i]);
+//!         }
+//!         s.sqrt()
+//!     }
+//! }
+//!
+//! #[differentiate]
+//! fn power(x: f64, n: u32) -> f64 {
+//!     if n == 0 { 1.0 } else { x * power(x, n - 1) }
+//! }
+//!
+//! #[differentiate]
+//! fn f(p: &[f64], q: &[f64]) -> f64 {
+//!     // `q` carries a gradient here, although `dist` is declared `wrt(a)`.
+//!     geometry::dist(p, q) + power(p[0], 3)
+//! }
+//!
+//! let (_, (dp, dq)) = f_grad(&[3.0, 0.0], &[0.0, 4.0]);
+//! let close = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-12);
+//! assert!(close(&dp, &[0.6 + 27.0, -0.8]));
+//! assert!(close(&dq, &[-0.6, 0.8]));
+//! ```
+//!
+//! A call result used as a vector (`y[i]`, `&y`) is a vector; otherwise it
+//! is a scalar unless its `let` has a type (`let y: Vec<f64> = g(x);`).
+//! Calls are *checkpointed*: the reverse sweep runs the callee's forward
+//! sweep again rather than keeping its intermediate values, which costs one
+//! more primal evaluation of the callee and makes recursion free of tapes.
+//!
+//! Calling a function defined in the same file without a derivative, on an
+//! argument that carries a gradient, is a compile error on the call that
+//! says how to fix it; a function from elsewhere without one fails to
+//! resolve `name::pullback`.
+//!
+//! # Custom derivatives
+//!
+//! `#[differentiate(pullback = rule)]` puts a hand-written derivative on a
+//! function whose body the macro should not read: foreign or `unsafe` code,
+//! an iterative solver whose derivative is known, a formula that is
+//! numerically better than the derivative of the code (JAX's `custom_vjp`,
+//! Clad's custom derivatives, PyTorch's `autograd.Function`). The rule has
+//! the signature the generated `f_vjp` would have with every float parameter
+//! differentiated, and returns nothing: it *adds* `seedᵀ·∂f/∂p` into one
+//! buffer per float parameter, in order. `f_grad`, `f_vjp` and calls from
+//! other differentiated functions all use it.
+//!
+//! ```
+//! use autodiff::differentiate;
+//!
+//! /// `√a` by Newton's method; the derivative comes from `y² = a`.
+//! #[differentiate(pullback = newton_sqrt_pullback)]
+//! fn newton_sqrt(a: f64) -> f64 {
+//!     let mut y = a.max(1.0);
+//!     for _ in 0..60 {
+//!         y = 0.5 * (y + a / y);
+//!     }
+//!     y
+//! }
+//!
+//! fn newton_sqrt_pullback(a: f64, seed: f64, d_a: &mut f64) {
+//!     *d_a += seed / (2.0 * newton_sqrt(a));
+//! }
+//!
+//! #[differentiate]
+//! fn hypotenuse(x: f64, y: f64) -> f64 {
+//!     newton_sqrt(x * x + y * y)
+//! }
+//!
+//! let (h, (dx, dy)) = hypotenuse_grad(3.0, 4.0);
+//! assert_eq!(h, 5.0);
+//! assert!((dx - 0.6).abs() < 1e-15 && (dy - 0.8).abs() < 1e-15);
+//! ```
+//!
+//! A rule whose signature does not match is a type error on its name in the
+//! attribute.
 //!
 //! # Numerical behaviour
 //!
@@ -153,6 +250,7 @@ pub mod __private {
     pub use autodiff_runtime::buffers::{
         accumulate, check_len, check_rows, pop_adjoint, reset_like, zero_like,
     };
+    pub use autodiff_runtime::calls::{as_buffer, buffer_or, seed, NoGradient};
     pub use autodiff_runtime::rules;
     pub use autodiff_runtime::{snapshot, take, trip_count, Adjoint, Slot, Tape};
 }

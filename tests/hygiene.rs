@@ -89,3 +89,22 @@ fn strict_lints_on_a_public_function_with_loops() {
     assert_eq!(y, vec![1.0, 0.0, 2.0]);
     assert_eq!(g, vec![2.0 + 4.0, 0.0, 1.0]);
 }
+
+#[diff]
+#[must_use]
+pub fn helper_for_calls(x: &[f64], s: f64) -> f64 {
+    x[0] * s + x[1].sin()
+}
+
+#[diff]
+#[must_use]
+pub fn calls_a_helper(x: &[f64]) -> f64 {
+    helper_for_calls(x, 2.0) * helper_for_calls(x, x[0])
+}
+
+#[test]
+fn strict_lints_on_calls_between_differentiated_functions() {
+    let (v, g) = calls_a_helper_grad(&[0.5, 1.5]);
+    assert_relative_eq!(v, calls_a_helper(&[0.5, 1.5]));
+    assert_eq!(g.len(), 2);
+}

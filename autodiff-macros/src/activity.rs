@@ -65,7 +65,10 @@ fn expr_active(e: &Expr, active: &[bool]) -> bool {
     match e {
         Expr::Lit(_) | Expr::Opaque(..) | Expr::Empty(_) => false,
         Expr::Var(v, _) | Expr::Index(v, _) => active[*v],
-        Expr::Neg(a, _) | Expr::Cast(a, _, _) | Expr::Copy(a, _) => expr_active(a, active),
+        Expr::Neg(a, _) | Expr::Cast(a, _, _) | Expr::Copy(a, _) | Expr::Ref(a, _) => {
+            expr_active(a, active)
+        }
+        Expr::Call(c) => c.args.iter().any(|a| expr_active(a, active)),
         Expr::Bin(_, a, b, _) => expr_active(a, active) || expr_active(b, active),
         Expr::Prim { args, .. } | Expr::List { elems: args, .. } => {
             args.iter().any(|a| expr_active(a, active))
@@ -284,7 +287,12 @@ fn need_expr(e: &Expr, value: bool, an: &Analysis, needed: &mut [bool]) {
                 needed[*v] = true;
             }
         }
-        Expr::Neg(a, _) | Expr::Cast(a, _, _) | Expr::Copy(a, _) => need_expr(a, value, an, needed),
+        Expr::Neg(a, _) | Expr::Cast(a, _, _) | Expr::Copy(a, _) | Expr::Ref(a, _) => {
+            need_expr(a, value, an, needed)
+        }
+        // The callee's pullback runs its forward sweep again from the
+        // arguments.
+        Expr::Call(c) => c.args.iter().for_each(|a| need_expr(a, true, an, needed)),
         Expr::Bin(op, a, b, _) => {
             let prim = rules::operator(op.rule_name());
             let mask = prim.needed(&[an.expr_active(a), an.expr_active(b)]);

@@ -33,6 +33,13 @@ pub enum NodeKind {
     Copy(Box<Node>),
     Splat(Box<Node>),
     List(Vec<Node>),
+    Ref(Box<Node>),
+    Call {
+        pullback: TokenStream,
+        children: Vec<Node>,
+        arg_spans: Vec<proc_macro2::Span>,
+        span: proc_macro2::Span,
+    },
 }
 
 fn is_atomic(e: &syn::Expr) -> bool {
@@ -144,6 +151,14 @@ impl Gen<'_> {
                     quote_spanned!(*span=> ::std::vec![#(#elems),*])
                 }
             }
+            Expr::Call(c) => {
+                let (func, args) = (&c.func, c.args.iter().map(|a| self.print(a)));
+                quote_spanned!(c.span=> #func(#(#args),*))
+            }
+            Expr::Ref(a, span) => {
+                let a = self.print(a);
+                quote_spanned!(*span=> &#a)
+            }
         }
     }
 
@@ -158,7 +173,11 @@ impl Gen<'_> {
                 spelling: Spelling::Path(_),
                 ..
             } => true,
-            Expr::Prim { .. } | Expr::Copy(..) | Expr::Splat { .. } | Expr::List { .. } => true,
+            Expr::Prim { .. }
+            | Expr::Copy(..)
+            | Expr::Splat { .. }
+            | Expr::List { .. }
+            | Expr::Call(_) => true,
             Expr::Opaque(p, _) | Expr::Empty(p) => {
                 is_atomic(&p.expr)
                     || matches!(
@@ -303,10 +322,114 @@ impl Gen<'_> {
                     kind: NodeKind::List(cs),
                 }
             }
+            Expr::Ref(a, span) => {
+                let a = self.anf(a, out);
+                let av = &a.val;
+                Node {
+                    val: quote_spanned!(*span=> &#av),
+                    kind: NodeKind::Ref(Box::new(a)),
+                }
+            }
+            Expr::Call(c) => {
+                let children: Vec<Node> = c.args.iter().map(|a| self.anf(a, out)).collect();
+                let (func, vals) = (&c.func, children.iter().map(|c| &c.val));
+                let val = self.bind("t", quote_spanned!(c.span=> #func(#(#vals),*)), out);
+                Node {
+                    val,
+                    kind: NodeKind::Call {
+                        pullback: c.pullback.clone(),
+                        children,
+                        arg_spans: c.arg_spans.clone(),
+                        span: c.span,
+                    },
+                }
+            }
             Expr::Lit(_) | Expr::Opaque(..) | Expr::Empty(_) => Node {
                 val: self.print(e),
                 kind: NodeKind::Constant,
             },
+        }
+    }
+
+    /// The reverse of a call: the callee's pullback, with a buffer for each
+    /// argument that carries a gradient: the adjoint of a buffer argument
+    /// itself, a fresh cotangent for a scalar one, pulled back afterwards.
+    ///
+    /// ```text
+    /// y = g(x * 2.0, &v, n)   →   let mut d1 = 0.0;
+    ///                             g::pullback(t, &v, n, seed(&d), as_buffer(&mut d1),
+    ///                                 as_buffer(&mut v_adj), None);
+    ///                             <pullback of x * 2.0 with d1>
+    /// ```
+    fn call_pullback(
+        &mut self,
+        pullback: &TokenStream,
+        children: &[Node],
+        arg_spans: &[proc_macro2::Span],
+        span: proc_macro2::Span,
+        d: TokenStream,
+        out: &mut TokenStream,
+    ) {
+        let mut buffers = Vec::new();
+        let mut scalars = Vec::new();
+        // A buffer passed twice (`dot(&v, &v)`) cannot be borrowed mutably
+        // twice: the second gets a scratch adjoint, added in afterwards.
+        let mut borrowed = Vec::new();
+        let mut scratches = TokenStream::new();
+        for (k, c) in children.iter().enumerate() {
+            let whole = match &c.kind {
+                NodeKind::Ref(inner) | NodeKind::Copy(inner) => Some(&**inner),
+                NodeKind::Var(v) if self.f.vars[*v].shape != Shape::Scalar => Some(c),
+                _ => None,
+            };
+            let target = match whole.map(|w| (&w.kind, &w.val)) {
+                Some((NodeKind::Var(v), val)) => Some((*v, self.adj(*v), val)),
+                Some((NodeKind::Index(v, idx), val)) => {
+                    let adj = self.adj(*v);
+                    Some((*v, quote!(#adj #idx), val))
+                }
+                _ => None,
+            };
+            let adjoint = match target {
+                _ if matches!(c.kind, NodeKind::Constant) => None,
+                Some((v, adj, val)) if borrowed.contains(&v) => {
+                    let dk = self.names.fresh("d");
+                    out.extend(quote!(let mut #dk = ::autodiff::__private::zero_like(&#val);));
+                    scratches.extend(
+                        quote!(::autodiff::__private::accumulate(&mut #adj[..], &#dk[..]);),
+                    );
+                    Some(quote!(#dk))
+                }
+                Some((v, adj, _)) => {
+                    borrowed.push(v);
+                    Some(adj)
+                }
+                None => {
+                    let at = arg_spans.get(k).copied().unwrap_or(span);
+                    let dk = self.names.fresh_at("d", at);
+                    out.extend(quote!(let mut #dk = 0.0;));
+                    scalars.push((k, dk.clone()));
+                    Some(quote!(#dk))
+                }
+            };
+            buffers.push(match adjoint {
+                None => quote!(::core::option::Option::None),
+                Some(a) => {
+                    // Located at the argument, in the hygiene of the
+                    // generated names, so an error points at the argument.
+                    let at = proc_macro2::Span::mixed_site()
+                        .located_at(arg_spans.get(k).copied().unwrap_or(span));
+                    quote_spanned!(at=> ::autodiff::__private::as_buffer(&mut #a))
+                }
+            });
+        }
+        let vals = children.iter().map(|c| &c.val);
+        out.extend(quote_spanned!(span=>
+            #pullback(#(#vals,)* ::autodiff::__private::seed(&#d), #(#buffers),*);
+        ));
+        out.extend(scratches);
+        for (k, dk) in scalars {
+            self.pullback(&children[k], quote!(#dk), out);
         }
     }
 
@@ -390,7 +513,13 @@ impl Gen<'_> {
                 out.extend(quote!(let #dk = ::autodiff::__private::rules::cast(&#cv, #d);));
                 self.pullback(c, quote!(#dk), out);
             }
-            NodeKind::Copy(c) => self.pullback(c, d, out),
+            NodeKind::Copy(c) | NodeKind::Ref(c) => self.pullback(c, d, out),
+            NodeKind::Call {
+                pullback,
+                children,
+                arg_spans,
+                span,
+            } => self.call_pullback(pullback, children, arg_spans, *span, d, out),
             NodeKind::Splat(c) => {
                 let dk = self.names.fresh("d");
                 out.extend(quote!(let #dk = ::autodiff::__private::rules::splat(&#d[..]);));

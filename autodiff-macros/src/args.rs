@@ -1,4 +1,5 @@
-//! The attribute's options: `#[differentiate]` or `#[differentiate(wrt(a, b))]`.
+//! The attribute's options: `#[differentiate]`, `#[differentiate(wrt(a, b))]`,
+//! `#[differentiate(pullback = rule)]`.
 
 use crate::diagnostics::Diagnostics;
 use proc_macro2::TokenStream;
@@ -9,6 +10,8 @@ use syn::{Ident, Token};
 pub struct Args {
     /// `None`: every differentiable parameter.
     pub wrt: Option<Vec<Ident>>,
+    /// A hand-written pullback: the body is not read (see `custom`).
+    pub pullback: Option<syn::Path>,
 }
 
 pub fn parse(tokens: TokenStream, diag: &mut Diagnostics) -> Args {
@@ -30,8 +33,16 @@ pub fn parse(tokens: TokenStream, diag: &mut Diagnostics) -> Args {
             }
             args.wrt = Some(names.into_iter().collect());
             Ok(())
+        } else if meta.path.is_ident("pullback") {
+            if args.pullback.is_some() {
+                return Err(meta.error("`pullback` is given twice; a function has one pullback"));
+            }
+            args.pullback = Some(meta.value()?.parse()?);
+            Ok(())
         } else {
-            Err(meta.error("unknown option; `#[differentiate]` takes only `wrt(param, ...)`"))
+            Err(meta.error(
+                "unknown option; `#[differentiate]` takes `wrt(param, ...)` and `pullback = function`",
+            ))
         }
     });
     if let Err(e) = parser.parse2(tokens) {

@@ -10,7 +10,7 @@ use crate::ir::*;
 use crate::names::Names;
 use crate::reverse::Gen;
 use crate::signature::{Kind, Signature};
-use crate::{args, exits, lower, signature};
+use crate::{args, custom, exits, lower, pullback, signature};
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
@@ -44,6 +44,13 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         .map(|p| p.wrt.then(|| names.fresh(&format!("d_{}", p.ident))))
         .collect();
 
+    if let Some(rule) = &args.pullback {
+        let body = custom::body(&func, &sig, rule, &seed, &buffers, false);
+        let vjp = vjp_item(&func, &sig, &seed, &buffers, body);
+        let grad = grad(&func, &sig, &buffers);
+        let companion = pullback::custom(&func, &sig, rule, &mut names);
+        return quote!(#func #vjp #grad #companion);
+    }
     let mut f = lower::lower(&sig, &func.block, &mut names, &mut diag);
     exits::normalize(&mut f, &mut names);
     let wrt: Vec<bool> = sig.params.iter().map(|p| p.wrt).collect();
@@ -57,7 +64,11 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         return with_errors(&func, Some((&sig, &seed, &buffers)), diag);
     }
     let grad = grad(&func, &sig, &buffers);
-    quote!(#func #vjp #grad)
+    let companion = pullback::companion(&func, &sig, &f, &an, &mut names, &mut diag);
+    if diag.has_errors() {
+        return with_errors(&func, Some((&sig, &seed, &buffers)), diag);
+    }
+    quote!(#func #vjp #grad #companion)
 }
 
 /// The first tokens of an item, for an error that points at it.
@@ -90,14 +101,15 @@ fn with_errors(
         let body =
             quote!({ ::core::panic!("`#[differentiate]` reported errors for this function") });
         let grad = grad_sig.map(|g| quote!(#[allow(unused_variables, dead_code)] #g #body));
-        quote!(#[allow(unused_variables, dead_code)] #vjp_sig #body #grad)
+        let companion = pullback::stub(func, sig);
+        quote!(#[allow(unused_variables, dead_code)] #vjp_sig #body #grad #companion)
     });
     quote!(#func #errors #stubs)
 }
 
 /// Reports every use of a function or method without a derivative rule on a
 /// value that carries a gradient.
-fn check_rules(f: &Func, an: &Analysis, diag: &mut Diagnostics) {
+pub(crate) fn check_rules(f: &Func, an: &Analysis, diag: &mut Diagnostics) {
     fn expr(e: &Expr, an: &Analysis, diag: &mut Diagnostics) {
         match e {
             Expr::Opaque(p, Opaque::NoRule { what, span }) if p.reads.iter().any(|v| an.active[*v]) => diag.error_at(
@@ -108,7 +120,20 @@ fn check_rules(f: &Func, an: &Analysis, diag: &mut Diagnostics) {
                      `detach(...)` if no gradient should flow through it"
                 ),
             ),
-            Expr::Neg(a, _) | Expr::Cast(a, _, _) | Expr::Copy(a, _) => expr(a, an, diag),
+            Expr::Call(c) if c.no_derivative && c.args.iter().any(|a| an.expr_active(a)) => {
+                let f = c.func.to_string().replace(' ', "");
+                diag.error_at(
+                    c.span,
+                    format!(
+                        "the function `{f}` has no derivative, and its input depends on the differentiated parameters; \
+                         put `#[differentiate]` on `{f}`, give it a hand-written pullback with \
+                         `#[differentiate(pullback = {f}_pullback)]`, or wrap the argument in `detach(...)` if no gradient \
+                         should flow through it"
+                    ),
+                )
+            }
+            Expr::Call(c) => c.args.iter().for_each(|a| expr(a, an, diag)),
+            Expr::Neg(a, _) | Expr::Cast(a, _, _) | Expr::Copy(a, _) | Expr::Ref(a, _) => expr(a, an, diag),
             Expr::Bin(_, a, b, _) => {
                 expr(a, an, diag);
                 expr(b, an, diag);
@@ -204,25 +229,101 @@ fn vjp(
     buffers: &[Option<Ident>],
     diag: &mut Diagnostics,
 ) -> TokenStream {
-    let (head, _) = signatures(func, sig, seed, buffers);
-    let user_allows = allows(func);
     let mut checks = TokenStream::new();
+    let mut param_adjoints = Vec::new();
     for (p, b) in sig.params.iter().zip(buffers) {
         let (Some(b), Some((kind, _))) = (b, &p.kind) else {
+            param_adjoints.push(None);
             continue;
         };
-        let (bs, ps) = (b.to_string(), p.ident.to_string());
-        let pi = &p.ident;
-        match kind {
-            Kind::Slice => checks
-                .extend(quote!(::autodiff::__private::check_len(#bs, #ps, #b.len(), #pi.len());)),
-            Kind::Rows => {
-                checks.extend(quote!(::autodiff::__private::check_rows(#bs, #ps, &*#b, &#pi[..]);))
+        checks.extend(check_buffer(kind, b, &p.ident));
+        param_adjoints.push(Some(match kind {
+            Kind::Scalar => quote!((*#b)),
+            _ => {
+                // A call's pullback borrows it mutably again.
+                checks.extend(quote!(let mut #b = #b;));
+                quote!(#b)
             }
-            Kind::Scalar | Kind::Array(_) => {}
+        }));
+    }
+    let body = body(
+        sig,
+        f,
+        an,
+        names,
+        seed,
+        &param_adjoints,
+        TokenStream::new(),
+        diag,
+    );
+    vjp_item(func, sig, seed, buffers, quote!(#checks #body))
+}
+
+/// `f_vjp` with its documentation and lint levels around `body`.
+fn vjp_item(
+    func: &syn::ItemFn,
+    sig: &Signature,
+    seed: &Ident,
+    buffers: &[Option<Ident>],
+    body: TokenStream,
+) -> TokenStream {
+    let (head, _) = signatures(func, sig, seed, buffers);
+    let user_allows = allows(func);
+    let allows = generated_allows();
+    // Using the gradient counts as using the function, so a user who calls
+    // only `f_grad` gets no dead-code warning for `f`.
+    let uses_primal = func.sig.generics.params.is_empty().then(|| {
+        let name = &func.sig.ident;
+        let tys = sig.params.iter().map(|p| &p.ty);
+        let ret = &func.sig.output;
+        quote!(let _: fn(#(#tys),*) #ret = #name;)
+    });
+    let name = &func.sig.ident;
+    let doc = format!(
+        "Vector-Jacobian product of {}: returns its value and adds `seedᵀ·∂{name}/∂(wrt)` into the gradient buffers (the caller zeroes them). Generated by `#[differentiate]`.",
+        fn_link(name)
+    );
+    quote! {
+        #[doc = #doc]
+        #allows
+        #user_allows
+        #head {
+            #uses_primal
+            #body
         }
     }
+}
 
+/// Lints the generated bodies may trip in ways the user's code does not
+/// (CONTRIBUTING.md justifies each).
+pub(crate) fn generated_allows() -> TokenStream {
+    quote!(#[allow(dead_code, unused_mut, unused_variables, unused_assignments, unused_parens, unreachable_code, clippy::too_many_arguments, clippy::needless_range_loop)])
+}
+
+/// Checks at entry that a buffer has its parameter's shape.
+pub(crate) fn check_buffer(kind: &Kind, b: &Ident, param: &Ident) -> TokenStream {
+    let (bs, ps) = (b.to_string(), param.to_string());
+    match kind {
+        Kind::Slice => quote!(::autodiff::__private::check_len(#bs, #ps, #b.len(), #param.len());),
+        Kind::Rows => quote!(::autodiff::__private::check_rows(#bs, #ps, &*#b, &#param[..]);),
+        Kind::Scalar | Kind::Array(_) => TokenStream::new(),
+    }
+}
+
+/// The body shared by `_vjp` and the pullback: the forward sweep, the
+/// adjoints (`param_adjoints` for the parameters), the reverse sweep, and
+/// the value.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn body(
+    sig: &Signature,
+    f: &Func,
+    an: &Analysis,
+    names: &mut Names,
+    seed: &Ident,
+    param_adjoints: &[Option<TokenStream>],
+    epilogue: TokenStream,
+    diag: &mut Diagnostics,
+) -> TokenStream {
     let mut gen = Gen::new(f, an, names, diag);
     // Adjoints: the caller's buffers for parameters, locals otherwise.
     let mut adj_decls = TokenStream::new();
@@ -231,13 +332,10 @@ fn vjp(
             continue;
         }
         gen.adjoints[id] = Some(match var.origin {
-            Origin::Param(p) => {
-                let b = &buffers[p];
-                match &sig.params[p].kind {
-                    Some((Kind::Scalar, _)) => quote!((*#b)),
-                    _ => quote!(#b),
-                }
-            }
+            Origin::Param(p) => match &param_adjoints[p] {
+                Some(a) => a.clone(),
+                None => continue,
+            },
             Origin::Local | Origin::Result => {
                 let a = gen.names.fresh(&format!("{}_adj", var.ident));
                 let v = &var.ident;
@@ -269,33 +367,14 @@ fn vjp(
     });
     let value = &f.vars[f.result].ident;
     let (fwd, rev) = (sweeps.fwd, sweeps.rev);
-    // Using the gradient counts as using the function, so a user who calls
-    // only `f_grad` gets no dead-code warning for `f`.
-    let uses_primal = func.sig.generics.params.is_empty().then(|| {
-        let name = &func.sig.ident;
-        let tys = sig.params.iter().map(|p| &p.ty);
-        let ret = &func.sig.output;
-        quote!(let _: fn(#(#tys),*) #ret = #name;)
-    });
-    let name = &func.sig.ident;
-    let doc = format!(
-        "Vector-Jacobian product of {}: returns its value and adds `seedᵀ·∂{name}/∂(wrt)` into the gradient buffers (the caller zeroes them). Generated by `#[differentiate]`.",
-        fn_link(name)
-    );
     quote! {
-        #[doc = #doc]
-        #[allow(dead_code, unused_mut, unused_variables, unused_assignments, unused_parens, unreachable_code, clippy::too_many_arguments, clippy::needless_range_loop)]
-        #user_allows
-        #head {
-            #uses_primal
-            #checks
-            #exit
-            #decls
-            #fwd
-            #adj_decls
-            #rev
-            #value
-        }
+        #exit
+        #decls
+        #fwd
+        #adj_decls
+        #rev
+        #epilogue
+        #value
     }
 }
 

@@ -145,6 +145,25 @@ pub enum Expr {
     },
     /// `Vec::new()`, `Vec::with_capacity(n)`: an empty buffer.
     Empty(Passive),
+    /// `g(args)` for a function `g` with a pullback: another
+    /// `#[differentiate]` function, or one with a custom derivative.
+    Call(Box<Call>),
+    /// `&v` or `&v[i]` as a call argument: a buffer passed by reference.
+    Ref(Box<Expr>, Span),
+}
+
+#[derive(Clone)]
+pub struct Call {
+    /// The function as the user wrote it (`g`, `geometry::dist::<f64>`).
+    pub func: TokenStream,
+    /// Its pullback (`g::pullback`, `geometry::dist::pullback::<f64>`).
+    pub pullback: TokenStream,
+    pub args: Vec<Expr>,
+    /// Where each argument is written, for errors about it.
+    pub arg_spans: Vec<Span>,
+    pub span: Span,
+    /// The caller's source file defines the function without a derivative.
+    pub no_derivative: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -303,6 +322,76 @@ pub fn visit<'a>(b: &'a [Stmt], f: &mut impl FnMut(&'a Stmt)) {
 }
 
 impl Expr {
+    /// Rebuilds the expression bottom-up, applying `f` to every
+    /// subexpression and then to the result.
+    pub fn map(self, f: &mut impl FnMut(Expr) -> Expr) -> Expr {
+        let e = match self {
+            Expr::Neg(a, s) => Expr::Neg(Box::new(a.map(f)), s),
+            Expr::Cast(a, t, s) => Expr::Cast(Box::new(a.map(f)), t, s),
+            Expr::Copy(a, s) => Expr::Copy(Box::new(a.map(f)), s),
+            Expr::Ref(a, s) => Expr::Ref(Box::new(a.map(f)), s),
+            Expr::Bin(op, a, b, s) => Expr::Bin(op, Box::new(a.map(f)), Box::new(b.map(f)), s),
+            Expr::Prim {
+                prim,
+                args,
+                spelling,
+                span,
+            } => Expr::Prim {
+                prim,
+                args: args.into_iter().map(|a| a.map(f)).collect(),
+                spelling,
+                span,
+            },
+            Expr::List { elems, array, span } => Expr::List {
+                elems: elems.into_iter().map(|a| a.map(f)).collect(),
+                array,
+                span,
+            },
+            Expr::Splat {
+                elem,
+                len,
+                array,
+                span,
+            } => Expr::Splat {
+                elem: Box::new(elem.map(f)),
+                len,
+                array,
+                span,
+            },
+            Expr::Call(mut c) => {
+                c.args = std::mem::take(&mut c.args)
+                    .into_iter()
+                    .map(|a| a.map(f))
+                    .collect();
+                Expr::Call(c)
+            }
+            e @ (Expr::Lit(_)
+            | Expr::Var(..)
+            | Expr::Index(..)
+            | Expr::Opaque(..)
+            | Expr::Empty(_)) => e,
+        };
+        f(e)
+    }
+
+    /// Calls `f` on every subexpression, the expression included.
+    pub fn each(&self, f: &mut impl FnMut(&Expr)) {
+        f(self);
+        match self {
+            Expr::Neg(a, _) | Expr::Cast(a, _, _) | Expr::Copy(a, _) | Expr::Ref(a, _) => a.each(f),
+            Expr::Bin(_, a, b, _) => {
+                a.each(f);
+                b.each(f);
+            }
+            Expr::Prim { args, .. } | Expr::List { elems: args, .. } => {
+                args.iter().for_each(|a| a.each(f))
+            }
+            Expr::Splat { elem, .. } => elem.each(f),
+            Expr::Call(c) => c.args.iter().for_each(|a| a.each(f)),
+            Expr::Lit(_) | Expr::Var(..) | Expr::Index(..) | Expr::Opaque(..) | Expr::Empty(_) => {}
+        }
+    }
+
     /// Variables read anywhere in the expression.
     pub fn reads(&self, out: &mut Vec<VarId>) {
         match self {
@@ -312,7 +401,10 @@ impl Expr {
                 out.push(*v);
                 idx.iter().for_each(|p| out.extend(&p.reads));
             }
-            Expr::Neg(e, _) | Expr::Cast(e, _, _) | Expr::Copy(e, _) => e.reads(out),
+            Expr::Neg(e, _) | Expr::Cast(e, _, _) | Expr::Copy(e, _) | Expr::Ref(e, _) => {
+                e.reads(out)
+            }
+            Expr::Call(c) => c.args.iter().for_each(|a| a.reads(out)),
             Expr::Bin(_, a, b, _) => {
                 a.reads(out);
                 b.reads(out);

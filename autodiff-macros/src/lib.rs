@@ -11,7 +11,7 @@
 //! | exits | `exits` | `break`/`continue`/`return` → structured form |
 //! | activity | `activity` | active, needed, stable, hoisted variables |
 //! | reverse | `reverse`, `anf` | forward sweep and reverse sweep of each statement |
-//! | emit | `emit` | the `_vjp` and `_grad` functions |
+//! | emit | `emit`, `pullback` | the `_vjp` and `_grad` functions; the pullback other differentiated functions call |
 //!
 //! Derivative rules are looked up in one table (`rules`) and live in
 //! `autodiff_runtime::rules`. Errors are collected in `diagnostics` and all
@@ -22,12 +22,15 @@
 mod activity;
 mod anf;
 mod args;
+mod callees;
+mod custom;
 mod diagnostics;
 mod emit;
 mod exits;
 mod ir;
 mod lower;
 mod names;
+mod pullback;
 mod reverse;
 mod rules;
 mod signature;

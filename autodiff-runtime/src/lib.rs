@@ -4,6 +4,7 @@
 //! - [`rules`]: one pullback per primitive operation, with its math.
 //! - [`Tape`]: storage for values a loop overwrites and the reverse sweep needs.
 //! - [`buffers`]: zero gradients, accumulation, shape checks.
+//! - [`calls`]: how a differentiated function calls another one's pullback.
 //! - [`detach`]: the identity function through which no gradient flows.
 //!
 //! Users depend on the `autodiff` facade, which re-exports what they need.
@@ -11,6 +12,7 @@
 #![warn(missing_docs)]
 
 pub mod buffers;
+pub mod calls;
 mod real;
 pub mod rules;
 mod tape;

@@ -320,12 +320,65 @@ impl Lower<'_> {
         if segs.len() == 2 && segs[0] == "Vec" && (last == "new" || last == "with_capacity") {
             return Expr::Empty(self.passive(e));
         }
-        let shown: TokenStream = quote!(#path);
-        self.no_rule(
-            e,
-            format!("the function `{}`", shown.to_string().replace(' ', "")),
+        if fp.qself.is_some() {
+            let shown: TokenStream = quote!(#path);
+            return self.no_rule(
+                e,
+                format!("the function `{}`", shown.to_string().replace(' ', "")),
+                span,
+            );
+        }
+        self.user_call(path, c, span)
+    }
+
+    /// A call to another function: its pullback is `path::pullback`, which
+    /// `#[differentiate]` (or a custom derivative) defines next to it.
+    ///
+    /// ```text
+    /// geometry::dist::<f64>(a, &v)   →   geometry::dist::pullback::<f64>
+    /// ```
+    fn user_call(&mut self, path: &syn::Path, c: &syn::ExprCall, span: Span) -> Expr {
+        let mut prefix = path.clone();
+        let turbofish = match prefix.segments.last_mut() {
+            Some(last) => std::mem::replace(&mut last.arguments, syn::PathArguments::None),
+            None => syn::PathArguments::None,
+        };
+        let pullback_ident = Ident::new("pullback", span);
+        let pullback = quote!(#prefix::#pullback_ident #turbofish);
+        let args = c.args.iter().map(|a| self.call_arg(a)).collect();
+        let no_derivative = path.segments.len() == 1
+            && path.leading_colon.is_none()
+            && self
+                .without_derivative()
+                .contains(&path.segments[0].ident.to_string());
+        Expr::Call(Box::new(Call {
+            func: quote!(#path),
+            pullback,
+            args,
+            arg_spans: c.args.iter().map(|a| a.span()).collect(),
             span,
-        )
+            no_derivative,
+        }))
+    }
+
+    /// A call argument: a value, or `&v` / `&v[i]` for a buffer.
+    fn call_arg(&mut self, a: &syn::Expr) -> Expr {
+        if let syn::Expr::Reference(r) = a {
+            if r.mutability.is_none() {
+                let inner = match &*r.expr {
+                    syn::Expr::Path(p) => self.lookup_path(&p.path).map(|v| Expr::Var(v, a.span())),
+                    syn::Expr::Index(_) => self
+                        .index_chain(&r.expr)
+                        .map(|(v, idx)| Expr::Index(v, idx)),
+                    _ => None,
+                };
+                return match inner {
+                    Some(inner) => Expr::Ref(Box::new(inner), a.span()),
+                    None => self.opaque(a, Opaque::Constant),
+                };
+            }
+        }
+        self.value(a)
     }
 
     fn vec_macro(&mut self, mac: &syn::Macro, span: Span) -> Expr {

@@ -32,6 +32,8 @@ pub struct Lower<'a> {
     ctx: Ctx,
     out: Vec<Vec<Stmt>>,
     result: VarId,
+    /// Read from the source file at the first call (see `callees`).
+    without_derivative: Option<std::collections::HashSet<String>>,
 }
 
 /// Where the value of a tail expression goes.
@@ -55,6 +57,7 @@ pub fn lower(
         ctx: Ctx::TOP,
         out: vec![Vec::new()],
         result: 0,
+        without_derivative: None,
     };
     for (i, p) in sig.params.iter().enumerate() {
         let shape = match &p.kind {
@@ -80,6 +83,8 @@ pub fn lower(
     );
     l.block_tail(body, Sink::Return);
     let body = l.out.pop().unwrap_or_default();
+    shape::infer_shapes(&mut l.vars, &body);
+    shape::settle_calls(&mut l.vars, &body);
     shape::infer_shapes(&mut l.vars, &body);
     let body = shape::copy_buffers(body, &l.vars);
     // Named last, so the user's names keep their spelling.
@@ -139,6 +144,11 @@ impl<'a> Lower<'a> {
         }
         let name = ident.to_string();
         self.scopes.iter().rev().find_map(|s| s.get(&name).copied())
+    }
+
+    fn without_derivative(&mut self) -> &std::collections::HashSet<String> {
+        self.without_derivative
+            .get_or_insert_with(crate::callees::without_derivative)
     }
 
     fn emit(&mut self, s: Stmt) {

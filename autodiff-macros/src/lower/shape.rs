@@ -6,11 +6,22 @@ use crate::ir::*;
 /// A buffer variable used as a whole value (`let w = v;`, `return v`) is
 /// copied rather than moved: the reverse sweep still needs `v`.
 pub(super) fn copy_buffers(body: Vec<Stmt>, vars: &[Var]) -> Vec<Stmt> {
-    let copy = |e: Expr| match e {
+    let whole = |e: Expr| match e {
         Expr::Var(v, span) if matches!(vars[v].shape, Shape::Array(_)) => {
             Expr::Copy(Box::new(Expr::Var(v, span)), span)
         }
         e => e,
+    };
+    // A buffer passed by value to a call is copied too: the callee's
+    // pullback needs it again.
+    let copy = |e: Expr| {
+        whole(e).map(&mut |x| match x {
+            Expr::Call(mut c) => {
+                c.args = std::mem::take(&mut c.args).into_iter().map(whole).collect();
+                Expr::Call(c)
+            }
+            x => x,
+        })
     };
     body.into_iter()
         .map(|s| match s {
@@ -33,6 +44,58 @@ pub(super) fn copy_buffers(body: Vec<Stmt>, vars: &[Var]) -> Vec<Stmt> {
             s => s.map_blocks(|b, _| copy_buffers(b, vars)),
         })
         .collect()
+}
+
+/// Shapes of call results, which the syntax does not give: a result that is
+/// indexed (`y[i]`) or passed on by reference (`&y`) is a buffer, any other a
+/// scalar. A result declared with a type already has its shape.
+pub(super) fn settle_calls(vars: &mut [Var], body: &[Stmt]) {
+    let mut from_call = vec![false; vars.len()];
+    let mut used_as = vec![None; vars.len()];
+    visit(body, &mut |s| {
+        if let Some((v, e)) = s.assignment() {
+            if matches!(
+                s,
+                Stmt::Let { .. }
+                    | Stmt::Assign {
+                        place: Place::Var(_),
+                        ..
+                    }
+            ) && matches!(e, Expr::Call(_))
+            {
+                from_call[v] = true;
+            }
+        }
+        let mut note = |e: &Expr| {
+            e.each(&mut |x| match x {
+                Expr::Index(v, idx) => used_as[*v] = Some(Shape::Array(idx.len() as u8)),
+                Expr::Ref(inner, _) => {
+                    if let Expr::Var(v, _) = **inner {
+                        used_as[v].get_or_insert(Shape::Array(1));
+                    }
+                }
+                _ => {}
+            })
+        };
+        match s {
+            Stmt::Let { init: Some(e), .. }
+            | Stmt::Push { value: e, .. }
+            | Stmt::Eval(e)
+            | Stmt::Return(e, _) => note(e),
+            Stmt::Assign { place, value, .. } => {
+                note(value);
+                if let Place::Index(v, idx) = place {
+                    used_as[*v] = Some(Shape::Array(idx.len() as u8));
+                }
+            }
+            _ => {}
+        }
+    });
+    for (i, v) in vars.iter_mut().enumerate() {
+        if from_call[i] && v.shape == Shape::Unknown {
+            v.shape = used_as[i].unwrap_or(Shape::Scalar);
+        }
+    }
 }
 
 /// Shapes of locals from what is assigned to them: a fixpoint, since one
@@ -60,7 +123,8 @@ pub(super) fn infer_shapes(vars: &mut [Var], body: &[Stmt]) {
                 deeper(elems.first().map_or(Shape::Scalar, |x| shape(x, vars)))
             }
             Expr::Empty(_) => Shape::Array(1),
-            Expr::Opaque(..) => Shape::Unknown,
+            // Settled by `settle_calls` from how the result is used.
+            Expr::Opaque(..) | Expr::Call(_) | Expr::Ref(..) => Shape::Unknown,
         }
     }
     fn walk(b: &[Stmt], vars: &mut [Var], changed: &mut bool) {

@@ -1,0 +1,284 @@
+//! Calls between differentiated functions: scalar, slice, array and vector
+//! arguments and results, active and constant arguments mixed, a caller's
+//! `wrt` different from the callee's, paths and imports, recursion, mutual
+//! recursion, and a three-level chain — each against central differences.
+
+mod common;
+use autodiff::differentiate;
+use common::check;
+
+#[differentiate]
+fn square(x: f64) -> f64 {
+    x * x
+}
+
+#[differentiate]
+fn scalar_calls(x: f64, y: f64) -> f64 {
+    square(x) * y + square(x * y).sin()
+}
+
+#[test]
+fn scalar_arguments_and_results() {
+    let (x, y) = (0.7, -1.3);
+    let (v, (dx, dy)) = scalar_calls_grad(x, y);
+    assert_eq!(v, scalar_calls(x, y));
+    check(|p| scalar_calls(p[0], p[1]), &[x, y], &[dx, dy]);
+}
+
+#[differentiate]
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..a.len() {
+        s += a[i] * b[i];
+    }
+    s
+}
+
+#[differentiate]
+fn slice_calls(x: &[f64]) -> f64 {
+    let v = vec![x[0] * 2.0, x[1].exp(), x[2]];
+    dot(x, &v) + dot(&v, &v).sqrt()
+}
+
+#[test]
+fn slice_arguments_by_reference_and_as_parameters() {
+    let x = [0.3, -0.4, 1.2];
+    let (v, g) = slice_calls_grad(&x);
+    assert_eq!(v, slice_calls(&x));
+    check(slice_calls, &x, &g);
+}
+
+#[differentiate]
+fn scaled(x: &[f64], s: f64) -> Vec<f64> {
+    let mut out = vec![0.0; x.len()];
+    for i in 0..x.len() {
+        out[i] = x[i] * s + x[i].sin();
+    }
+    out
+}
+
+#[differentiate]
+fn vector_results(x: &[f64], s: f64) -> f64 {
+    let y = scaled(x, s);
+    let z: Vec<f64> = scaled(&y, 0.5);
+    y[0] * y[1] + dot(&z, &y)
+}
+
+#[test]
+fn vector_results_indexed_and_passed_on() {
+    let (x, s) = ([0.5, -1.5, 2.0], 1.7);
+    let (v, (gx, gs)) = vector_results_grad(&x, s);
+    assert_eq!(v, vector_results(&x, s));
+    let mut g = gx.clone();
+    g.push(gs);
+    check(|p| vector_results(&p[..3], p[3]), &[0.5, -1.5, 2.0, s], &g);
+}
+
+#[differentiate(wrt(a))]
+fn only_a(a: f64, b: f64) -> f64 {
+    a * b + b.sin() * b
+}
+
+#[differentiate(wrt(y))]
+fn through_b(x: f64, y: f64) -> f64 {
+    only_a(x, y) + only_a(y, x)
+}
+
+#[test]
+fn a_callee_wrt_does_not_limit_the_caller() {
+    let (x, y) = (0.9, 2.1);
+    let (_, dy) = through_b_grad(x, y);
+    check(|p| through_b(x, p[0]), &[y], &[dy]);
+}
+
+#[differentiate]
+fn affine(w: &[f64], x: &[f64], b: f64, n: usize) -> f64 {
+    let mut s = b;
+    for i in 0..n {
+        s += w[i] * x[i];
+    }
+    s.tanh()
+}
+
+#[differentiate(wrt(w))]
+fn mixed(w: &[f64], data: &[Vec<f64>]) -> f64 {
+    let mut total = 0.0;
+    for r in 0..data.len() {
+        total += affine(w, &data[r], 0.5, w.len());
+    }
+    total
+}
+
+#[test]
+fn active_and_constant_arguments_mixed_in_a_loop() {
+    let w = [0.2, -0.7];
+    let data = vec![vec![1.0, 2.0], vec![-0.5, 0.3], vec![0.0, 1.0]];
+    let (v, g) = mixed_grad(&w, &data);
+    assert_eq!(v, mixed(&w, &data));
+    check(|p| mixed(p, &data), &w, &g);
+}
+
+#[differentiate]
+fn row_calls(m: &[Vec<f64>], c: f64) -> f64 {
+    let mut s = 0.0;
+    for r in 0..m.len() {
+        if m[r][0] > 0.0 {
+            s += dot(&m[r], &m[r]) * c;
+        } else {
+            s -= affine(&m[r], &m[r], c, 2);
+        }
+    }
+    s
+}
+
+#[test]
+fn rows_passed_one_by_one_in_branches() {
+    let m = vec![vec![1.0, 2.0], vec![-0.5, 0.3]];
+    let (_, (gm, gc)) = row_calls_grad(&m, 0.8);
+    let flat = |p: &[f64]| vec![p[..2].to_vec(), p[2..4].to_vec()];
+    let mut g: Vec<f64> = gm.concat();
+    g.push(gc);
+    check(
+        |p| row_calls(&flat(p), p[4]),
+        &[1.0, 2.0, -0.5, 0.3, 0.8],
+        &g,
+    );
+}
+
+#[differentiate]
+fn norm3(v: &[f64; 3]) -> f64 {
+    (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt()
+}
+
+#[differentiate]
+fn array_calls(a: [f64; 3]) -> f64 {
+    let b = [a[0] * a[1], a[2], 1.0];
+    norm3(&a) * norm3(&b)
+}
+
+#[test]
+fn array_arguments() {
+    let a = [0.4, 1.1, -0.6];
+    let (_, g) = array_calls_grad(a);
+    check(|p| array_calls([p[0], p[1], p[2]]), &a, &g);
+}
+
+#[differentiate]
+fn power(x: f64, n: u32) -> f64 {
+    if n == 0 {
+        1.0
+    } else {
+        x * power(x, n - 1)
+    }
+}
+
+#[test]
+fn recursion_x_to_the_fifth() {
+    let x = 1.3_f64;
+    let (v, d) = power_grad(x, 5);
+    assert_eq!(v, power(x, 5));
+    assert!((v - x.powi(5)).abs() < 1e-12);
+    assert!((d - 5.0 * x.powi(4)).abs() < 1e-12);
+    assert_eq!(power_grad(x, 0).1, 0.0);
+}
+
+#[differentiate]
+fn ping(x: f64, n: u32) -> f64 {
+    if n == 0 {
+        x
+    } else {
+        pong(x, n - 1).sin() + x
+    }
+}
+
+#[differentiate]
+fn pong(x: f64, n: u32) -> f64 {
+    if n == 0 {
+        x * x
+    } else {
+        ping(x * 0.5, n - 1) * x
+    }
+}
+
+#[test]
+fn mutual_recursion() {
+    for n in 0..6 {
+        let x = 0.8;
+        let (_, d) = ping_grad(x, n);
+        check(|p| ping(p[0], n), &[x], &[d]);
+    }
+}
+
+mod geometry {
+    use autodiff::differentiate;
+
+    #[differentiate]
+    pub fn dist(a: &[f64], b: &[f64]) -> f64 {
+        let mut s = 0.0;
+        for i in 0..a.len() {
+            let d = a[i] - b[i];
+            s += d * d;
+        }
+        s.sqrt()
+    }
+
+    #[differentiate]
+    pub fn norm(a: &[f64]) -> f64 {
+        let zero = vec![0.0; a.len()];
+        dist(a, &zero)
+    }
+}
+
+use geometry::norm;
+
+#[differentiate]
+fn level_three(x: f64) -> f64 {
+    (x * 3.0).cos() + x
+}
+
+#[differentiate]
+fn level_two(x: f64, y: f64) -> f64 {
+    level_three(x * y) * level_three(y)
+}
+
+#[differentiate]
+fn level_one(p: &[f64]) -> f64 {
+    let q = vec![p[1], p[0]];
+    level_two(p[0], p[1]) + geometry::dist(p, &q) + norm(p)
+}
+
+#[test]
+fn a_three_level_chain_through_paths_and_imports() {
+    let p = [0.3, 1.7];
+    let (v, g) = level_one_grad(&p);
+    assert_eq!(v, level_one(&p));
+    check(level_one, &p, &g);
+}
+
+#[test]
+fn vjp_of_a_caller_accumulates_and_scales() {
+    let p = [0.3, 1.7];
+    let (_, g) = level_one_grad(&p);
+    let mut d = vec![1.0, -1.0];
+    level_one_vjp(&p, 2.0, &mut d);
+    assert!((d[0] - (1.0 + 2.0 * g[0])).abs() < 1e-12);
+    assert!((d[1] - (-1.0 + 2.0 * g[1])).abs() < 1e-12);
+}
+
+#[differentiate]
+fn cube32(x: f32) -> f32 {
+    x * x * x
+}
+
+#[differentiate]
+fn calls32(x: f32) -> f32 {
+    cube32(x.sin()) + x
+}
+
+#[test]
+fn f32_calls() {
+    let x = 0.6_f32;
+    let (_, d) = calls32_grad(x);
+    let want = 3.0 * x.sin().powi(2) * x.cos() + 1.0;
+    assert!((d - want).abs() < 1e-5, "{d} vs {want}");
+}
