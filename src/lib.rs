@@ -78,6 +78,9 @@
 //! - [`detach`]`(x)`: no gradient flows through it.
 //! - Calls to other `#[differentiate]` functions and to functions with a
 //!   hand-written pullback (below).
+//! - `println!`, `eprintln!`, `print!`, `eprint!`, `assert!`, `assert_eq!`,
+//!   `assert_ne!` and their `debug_` forms: they run in the forward sweep
+//!   and are ignored by the reverse sweep.
 //!
 //! Anything else is a compile error pointing at the code, saying what to
 //! write instead; every error of a function is reported at once:

@@ -23,6 +23,7 @@ const CORPUS: &[&str] = &[
     "fn f(a: [f64; 3], m: &[Vec<f64>]) -> [f64; 2] { let mut p = Vec::with_capacity(3); for j in 0..=2 { p.push(a[j] * m[j][0]); } [p[0] + p[1], detach(p[2]).powi(2)] }",
     "fn f(x: f32, y: f64) -> f64 { let t = (x as f64).atan2(y); let u = if t > 0.0 { t.max(y) } else { f64::min(t, 1.0) }; u.mul_add(y, 2.0).clamp(-1.0, 1.0) }",
     "fn f(x: &[f64]) -> f64 { let mut s = 1.0; for i in (0..x.len()).step_by(2) { if x[i] < 0.0 { continue; } s *= x[i]; } s }",
+    "fn f(x: &[f64], y: f64) -> f64 { let v = g(x, &x, y * 2.0); let w: Vec<f64> = h(&v[0], 3); println!(\"{v} {}\", w[1]); assert!(y > 0.0, \"{y}\"); m::k(v, w[0]) }",
 ];
 
 const ATTRS: &[&str] = &[
@@ -35,6 +36,9 @@ const ATTRS: &[&str] = &[
     "wrt(z)",
     "forward",
     "wrt(x), wrt(y)",
+    "pullback = rule",
+    "wrt(x), pullback = m::rule",
+    "pullback",
 ];
 
 const VOCAB: &[&str] = &[

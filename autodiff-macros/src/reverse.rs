@@ -165,9 +165,15 @@ impl<'a> Gen<'a> {
             }
             Stmt::Push { var, value } => self.push(*var, value, ctx),
             Stmt::Eval(e) => {
+                let macro_call =
+                    matches!(e, Expr::Opaque(p, _) if matches!(p.expr, syn::Expr::Macro(_)));
                 let e = self.print(e);
                 Sweeps {
-                    fwd: quote!(let _ = #e;),
+                    fwd: if macro_call {
+                        quote!(#e;)
+                    } else {
+                        quote!(let _ = #e;)
+                    },
                     rev: TokenStream::new(),
                 }
             }

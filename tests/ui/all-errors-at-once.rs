@@ -5,7 +5,7 @@ use autodiff::differentiate;
 fn f(x: f64) -> f64 {
     let g = |v: f64| v;
     let y = x.to_radians();
-    println!("{y}");
+    let _label = format!("{y}");
     g(x) + y
 }
 

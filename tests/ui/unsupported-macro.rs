@@ -2,8 +2,8 @@ use autodiff::differentiate;
 
 #[differentiate]
 fn f(x: f64) -> f64 {
-    println!("{x}");
-    x * x
+    let label = format!("{x}");
+    x * x + label.len() as f64
 }
 
 fn main() {}

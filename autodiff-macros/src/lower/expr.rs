@@ -36,7 +36,7 @@ pub(super) fn macro_message(m: &syn::Macro) -> String {
         .map(|s| s.ident.to_string())
         .unwrap_or_default();
     format!(
-        "the macro `{name}!` is not supported in a differentiated function; only `vec![...]` is"
+        "the macro `{name}!` is not supported in a differentiated function; `vec![...]`, `println!`, `eprintln!`, `print!`, `eprint!`, `assert!`, `assert_eq!`, `assert_ne!` and their `debug_` forms are"
     )
 }
 

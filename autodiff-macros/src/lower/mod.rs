@@ -13,6 +13,7 @@
 //! s *= x[i];                                    ⟶   s = s * x[i]
 //! ```
 
+mod effects;
 mod expr;
 mod shape;
 
@@ -219,6 +220,10 @@ impl<'a> Lower<'a> {
             syn::Stmt::Local(local) => self.local(local),
             syn::Stmt::Item(item) => {
                 self.diag.error(item, "items inside a differentiated function are not supported; move this item outside the function")
+            }
+            syn::Stmt::Macro(m) if effects::is_effect(&m.mac) => {
+                let s = self.effect(&m.mac);
+                self.emit(s);
             }
             syn::Stmt::Macro(m) => self.diag.error(&m.mac, expr::macro_message(&m.mac)),
             syn::Stmt::Expr(e, _) => self.expr_stmt(e),
@@ -474,6 +479,10 @@ impl<'a> Lower<'a> {
                 self.note_assignment(&Place::Var(var), &m.receiver);
                 let value = self.value(&m.args[0]);
                 self.emit(Stmt::Push { var, value });
+            }
+            E::Macro(m) if effects::is_effect(&m.mac) => {
+                let s = self.effect(&m.mac);
+                self.emit(s);
             }
             E::Macro(m) => self.diag.error(&m.mac, expr::macro_message(&m.mac)),
             E::Paren(p) => self.expr_stmt(&p.expr),
