@@ -56,12 +56,7 @@ pub fn companion(
     } else {
         (&all, every)
     };
-    let seed = names.fresh("seed");
-    let buffers: Vec<Ident> = sig
-        .params
-        .iter()
-        .map(|p| names.fresh(&format!("d_{}", p.ident)))
-        .collect();
+    let (seed, buffers) = seed_and_buffers(sig, names);
     let mut prologue = TokenStream::new();
     let mut epilogue = TokenStream::new();
     let mut param_adjoints = Vec::new();
@@ -98,17 +93,23 @@ pub fn custom(
     rule: &syn::Path,
     names: &mut Names,
 ) -> TokenStream {
-    let seed = names.fresh("seed");
-    let buffers: Vec<Ident> = sig
-        .params
-        .iter()
-        .map(|p| names.fresh(&format!("d_{}", p.ident)))
-        .collect();
+    let (seed, buffers) = seed_and_buffers(sig, names);
     let every: Vec<bool> = sig.params.iter().map(|p| p.kind.is_some()).collect();
     let optional: Vec<Option<Ident>> = buffers.iter().cloned().map(Some).collect();
     let body = crate::custom::body(func, sig, rule, &seed, &optional, true);
     let head = head(func, sig, &seed, &buffers, &every);
     wrap(func, quote!(#head { #body }))
+}
+
+/// Names for the seed and one buffer per parameter.
+fn seed_and_buffers(sig: &Signature, names: &mut Names) -> (Ident, Vec<Ident>) {
+    let seed = names.fresh("seed");
+    let buffers = sig
+        .params
+        .iter()
+        .map(|p| names.fresh(&format!("d_{}", p.ident)))
+        .collect();
+    (seed, buffers)
 }
 
 /// A stand-in when the function has errors, so callers see no follow-on ones.
