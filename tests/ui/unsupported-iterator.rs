@@ -2,11 +2,7 @@ use autodiff::differentiate;
 
 #[differentiate]
 fn f(x: &[f64]) -> f64 {
-    let mut s = 0.0;
-    for v in x.iter() {
-        s += v;
-    }
-    s
+    x.iter().filter(|v| **v > 0.0).sum::<f64>()
 }
 
 fn main() {}

@@ -9,7 +9,7 @@
 //! println!("{x} {}", y[i]);   →   println!("{x} {}", y_1[i_1], x = x_2);
 //! ```
 
-use super::Lower;
+use super::{Binding, Lower};
 use crate::ir::*;
 use proc_macro2::{Group, TokenStream, TokenTree};
 use quote::quote;
@@ -26,9 +26,31 @@ const EFFECTS: &[&str] = &[
     "debug_assert",
     "debug_assert_eq",
     "debug_assert_ne",
+    "panic",
+    "unreachable",
+    "unimplemented",
+    "todo",
 ];
 
-const FORMATS: &[&str] = &["println", "eprintln", "print", "eprint"];
+/// The effects that never return: a `match` arm or branch may end in one.
+const DIVERGING: &[&str] = &["panic", "unreachable", "unimplemented", "todo"];
+
+pub(super) fn diverges(m: &syn::Macro) -> bool {
+    m.path
+        .get_ident()
+        .is_some_and(|i| DIVERGING.contains(&i.to_string().as_str()))
+}
+
+const FORMATS: &[&str] = &[
+    "println",
+    "eprintln",
+    "print",
+    "eprint",
+    "panic",
+    "unreachable",
+    "todo",
+    "unimplemented",
+];
 
 pub(super) fn is_effect(m: &syn::Macro) -> bool {
     m.path
@@ -53,15 +75,11 @@ impl Lower<'_> {
                 if named.contains(&captured) {
                     continue;
                 }
-                let Some(v) = self.lookup_name(&captured) else {
+                let Some(value) = self.name_tokens(&captured, &mut reads) else {
                     continue;
                 };
-                reads.push(v);
-                let (label, ident) = (
-                    proc_macro2::Ident::new(&captured, proc_macro2::Span::call_site()),
-                    &self.vars[v].ident,
-                );
-                extra.extend(quote!(, #label = #ident));
+                let label = proc_macro2::Ident::new(&captured, proc_macro2::Span::call_site());
+                extra.extend(quote!(, #label = #value));
             }
             tokens.extend(extra);
         }
@@ -70,8 +88,23 @@ impl Lower<'_> {
         Stmt::Eval(Expr::Opaque(Passive { expr, reads }, Opaque::Constant))
     }
 
-    fn lookup_name(&self, name: &str) -> Option<VarId> {
-        self.scopes.iter().rev().find_map(|s| s.get(name).copied())
+    /// What a name in scope is emitted as: a variable's new name, or the
+    /// expression an alias stands for.
+    fn name_tokens(&mut self, name: &str, reads: &mut Vec<VarId>) -> Option<TokenStream> {
+        match self.lookup_name(name)?.clone() {
+            Binding::Var(v) => {
+                reads.push(v);
+                let ident = &self.vars[v].ident;
+                Some(quote!(#ident))
+            }
+            Binding::Pattern => None,
+            Binding::Alias(e) => {
+                let p = self.passive(&e);
+                reads.extend(p.reads);
+                let e = p.expr;
+                Some(quote!((#e)))
+            }
+        }
     }
 
     /// Replaces each identifier that names a variable by its new name, except
@@ -97,12 +130,14 @@ impl Lower<'_> {
                     let member = punct(before, '.') || punct(before, ':');
                     let path = punct(Some(k + 1), ':');
                     let label = punct(Some(k + 1), '=') && !punct(Some(k + 2), '=');
-                    match self.lookup_name(&i.to_string()) {
-                        Some(v) if !member && !path && !label => {
-                            reads.push(v);
-                            out.extend([TokenTree::Ident(self.vars[v].ident.clone())]);
-                        }
-                        _ => out.extend([t.clone()]),
+                    let value = if member || path || label {
+                        None
+                    } else {
+                        self.name_tokens(&i.to_string(), reads)
+                    };
+                    match value {
+                        Some(value) => out.extend(value),
+                        None => out.extend([t.clone()]),
                     }
                 }
                 _ => out.extend([t.clone()]),

@@ -11,8 +11,7 @@ use syn::visit_mut::VisitMut;
 
 pub(super) fn unsupported_message(e: &syn::Expr) -> String {
     let what = match e {
-        syn::Expr::Closure(_) => "closures are not supported in a differentiated function yet; write a `for` loop, or move the computation into a separate `#[differentiate]` function",
-        syn::Expr::Match(_) => "`match` is not supported in a differentiated function yet; use `if` / `else if` / `else`",
+        syn::Expr::Closure(_) => "a closure is supported only as the argument of `.map(..)` or `.fold(..)` in an iterator chain; write a `for` loop, or move the computation into a separate `#[differentiate]` function",
         syn::Expr::Unsafe(_) => "`unsafe` blocks are not allowed in a differentiated function: its gradient must be safe code; move the unsafe operation into a function whose result is a constant, or pass its result as a parameter",
         syn::Expr::Async(_) | syn::Expr::Await(_) => "`async` and `.await` are not supported in a differentiated function",
         syn::Expr::Try(_) => "the `?` operator is not supported in a differentiated function",
@@ -60,6 +59,18 @@ impl VisitMut for Renamer<'_, '_> {
                     self.reads.push(id);
                     let ident = self.lower.vars[id].ident.clone();
                     *e = syn::parse_quote!(#ident);
+                } else if let Some(mut a) = self.lower.aliased(&p.path) {
+                    self.visit_expr_mut(&mut a);
+                    *e = syn::parse_quote!((#a));
+                }
+            }
+            E::Unary(u)
+                if matches!(u.op, syn::UnOp::Deref(_))
+                    && self.lower.deref_alias(&u.expr).is_some() =>
+            {
+                if let Some(mut a) = self.lower.deref_alias(&u.expr) {
+                    self.visit_expr_mut(&mut a);
+                    *e = syn::parse_quote!((#a));
                 }
             }
             E::Macro(m) => self.lower.diag.error(&m.mac, macro_message(&m.mac)),
@@ -93,6 +104,16 @@ impl VisitMut for Renamer<'_, '_> {
 }
 
 impl Lower<'_> {
+    /// `x` in `*x`, when `x` is an alias of an element (which the user's
+    /// code holds by reference).
+    fn deref_alias(&self, e: &syn::Expr) -> Option<syn::Expr> {
+        match e {
+            syn::Expr::Path(p) => self.aliased(&p.path),
+            syn::Expr::Paren(p) => self.deref_alias(&p.expr),
+            _ => None,
+        }
+    }
+
     pub(super) fn passive(&mut self, e: &syn::Expr) -> Passive {
         let mut expr = e.clone();
         let mut r = Renamer {
@@ -120,19 +141,23 @@ impl Lower<'_> {
                 syn::Lit::Float(_) | syn::Lit::Int(_) => Expr::Lit(l.lit.clone()),
                 _ => self.opaque(e, Opaque::Constant),
             },
-            E::Path(p) => match self.lookup_path(&p.path) {
-                Some(v) => Expr::Var(v, span),
-                None => self.opaque(e, Opaque::Constant),
+            E::Path(p) => match (self.lookup_path(&p.path), self.aliased(&p.path)) {
+                (Some(v), _) => Expr::Var(v, span),
+                (None, Some(a)) => self.value(&a),
+                (None, None) => self.opaque(e, Opaque::Constant),
             },
             E::Paren(p) => self.value(&p.expr),
             E::Group(g) => self.value(&g.expr),
             E::Unary(u) => match u.op {
                 syn::UnOp::Neg(_) => Expr::Neg(Box::new(self.value(&u.expr)), span),
                 syn::UnOp::Not(_) => self.opaque(e, Opaque::Constant),
-                _ => {
-                    self.diag.error(e, unsupported_message(e));
-                    Expr::Lit(syn::parse_quote!(0))
-                }
+                _ => match self.deref_alias(&u.expr) {
+                    Some(a) => self.value(&a),
+                    None => {
+                        self.diag.error(e, unsupported_message(e));
+                        Expr::Lit(syn::parse_quote!(0))
+                    }
+                },
             },
             E::Binary(b) => {
                 let op = match b.op {
@@ -160,7 +185,10 @@ impl Lower<'_> {
                     span,
                 )
             }
-            E::MethodCall(m) => self.method(m, e),
+            E::MethodCall(m) => match self.reduction(m) {
+                Some(r) => r,
+                None => self.method(m, e),
+            },
             E::Call(c) => self.call(c, e),
             E::Cast(c) => {
                 if is_float_type(&c.ty) {
@@ -196,7 +224,7 @@ impl Lower<'_> {
                 array: true,
                 span,
             },
-            E::If(_) | E::Block(_) => {
+            E::If(_) | E::Block(_) | E::Match(_) => {
                 let name = Ident::new("branch", span);
                 let var = self.declare_unscoped(&name, Origin::Local, None);
                 self.emit(Stmt::Let { var, init: None });
@@ -229,10 +257,14 @@ impl Lower<'_> {
                 }
                 syn::Expr::Paren(p) => cur = &p.expr,
                 syn::Expr::Path(p) => {
-                    let v = self.lookup_path(&p.path)?;
                     idx.reverse();
-                    let idx = idx.into_iter().map(|x| self.passive(x)).collect();
-                    return Some((v, idx));
+                    let (v, mut base) = match self.aliased(&p.path) {
+                        // `row[j]` with `row` an element `m[i]`.
+                        Some(a) => self.index_chain(&a)?,
+                        None => (self.lookup_path(&p.path)?, Vec::new()),
+                    };
+                    base.extend(idx.into_iter().map(|x| self.passive(x)));
+                    return Some((v, base));
                 }
                 _ => return None,
             }
@@ -365,6 +397,9 @@ impl Lower<'_> {
     fn call_arg(&mut self, a: &syn::Expr) -> Expr {
         if let syn::Expr::Reference(r) = a {
             if r.mutability.is_none() {
+                if let Some(alias) = self.deref_alias(&r.expr) {
+                    return self.call_arg(&syn::parse_quote!(&#alias));
+                }
                 let inner = match &*r.expr {
                     syn::Expr::Path(p) => self.lookup_path(&p.path).map(|v| Expr::Var(v, a.span())),
                     syn::Expr::Index(_) => self

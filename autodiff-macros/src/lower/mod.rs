@@ -15,6 +15,8 @@
 
 mod effects;
 mod expr;
+mod iterators;
+mod matching;
 mod shape;
 
 use crate::diagnostics::Diagnostics;
@@ -29,12 +31,26 @@ pub struct Lower<'a> {
     pub vars: Vec<Var>,
     names: &'a mut Names,
     diag: &'a mut Diagnostics,
-    scopes: Vec<HashMap<String, VarId>>,
+    scopes: Vec<HashMap<String, Binding>>,
     ctx: Ctx,
     out: Vec<Vec<Stmt>>,
     result: VarId,
     /// Read from the source file at the first call (see `callees`).
     without_derivative: Option<std::collections::HashSet<String>>,
+    /// Hidden names handed out so far (see `iterators`).
+    hidden_count: usize,
+}
+
+/// What a name in scope stands for.
+#[derive(Clone)]
+enum Binding {
+    Var(VarId),
+    /// Another expression, read in its place: an iterator's element
+    /// (`xi` for `x[i]`) or a closure parameter.
+    Alias(syn::Expr),
+    /// A name a pattern binds inside generated code (a `match` guard's):
+    /// emitted as written.
+    Pattern,
 }
 
 /// Where the value of a tail expression goes.
@@ -59,6 +75,7 @@ pub fn lower(
         out: vec![Vec::new()],
         result: 0,
         without_derivative: None,
+        hidden_count: 0,
     };
     for (i, p) in sig.params.iter().enumerate() {
         let shape = match &p.kind {
@@ -70,7 +87,7 @@ pub fn lower(
         l.names.reserve(&p.ident.to_string());
         let id = l.push_var(p.ident.clone(), Origin::Param(i), Some(p.ty.clone()), shape);
         l.vars[id].initialised = true;
-        l.scopes[0].insert(p.ident.to_string(), id);
+        l.scopes[0].insert(p.ident.to_string(), Binding::Var(id));
     }
     let result_shape = match &sig.result.0 {
         Kind::Scalar => Shape::Scalar,
@@ -122,13 +139,38 @@ impl<'a> Lower<'a> {
 
     fn declare_unscoped(&mut self, ident: &Ident, origin: Origin, ty: Option<syn::Type>) -> VarId {
         let shape = ty.as_ref().map_or(Shape::Unknown, shape::shape_of_type);
-        let fresh = self.names.fresh_at(&ident.to_string(), ident.span());
+        let name = ident.to_string();
+        let fresh = self
+            .names
+            .fresh_at(iterators::display_name(&name), ident.span());
         self.push_var(fresh, origin, ty, shape)
     }
 
     fn bind(&mut self, ident: &Ident, id: VarId) {
         if let Some(scope) = self.scopes.last_mut() {
-            scope.insert(ident.to_string(), id);
+            scope.insert(ident.to_string(), Binding::Var(id));
+        }
+    }
+
+    /// Makes `ident` stand for `e` in the current scope.
+    fn alias(&mut self, ident: &Ident, e: syn::Expr) {
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.insert(ident.to_string(), Binding::Alias(e));
+        }
+    }
+
+    fn lookup_name(&self, name: &str) -> Option<&Binding> {
+        self.scopes.iter().rev().find_map(|s| s.get(name))
+    }
+
+    /// The expression a path is an alias for.
+    fn aliased(&self, path: &syn::Path) -> Option<syn::Expr> {
+        if path.leading_colon.is_some() {
+            return None;
+        }
+        match self.lookup_name(&path.get_ident()?.to_string())? {
+            Binding::Alias(e) => Some(e.clone()),
+            Binding::Var(_) | Binding::Pattern => None,
         }
     }
 
@@ -143,8 +185,10 @@ impl<'a> Lower<'a> {
         if path.leading_colon.is_some() {
             return None;
         }
-        let name = ident.to_string();
-        self.scopes.iter().rev().find_map(|s| s.get(&name).copied())
+        match self.lookup_name(&ident.to_string())? {
+            Binding::Var(v) => Some(*v),
+            Binding::Alias(_) | Binding::Pattern => None,
+        }
     }
 
     fn without_derivative(&mut self) -> &std::collections::HashSet<String> {
@@ -187,6 +231,11 @@ impl<'a> Lower<'a> {
     fn tail(&mut self, e: &syn::Expr, sink: Sink) {
         match e {
             syn::Expr::If(ei) => self.if_stmt(ei, Some(sink)),
+            syn::Expr::Match(m) => self.match_expr(m, Some(sink)),
+            syn::Expr::Macro(m) if effects::diverges(&m.mac) => {
+                let s = self.effect(&m.mac);
+                self.emit(s);
+            }
             syn::Expr::Block(b) if b.label.is_none() => {
                 let ctx = self.ctx;
                 let stmts = self.nested(ctx, |l| l.block_tail(&b.block, sink));
@@ -268,7 +317,7 @@ impl<'a> Lower<'a> {
                 }
                 match &*init.expr {
                     // `let y = if ..` assigns `y` in each branch.
-                    e @ (syn::Expr::If(_) | syn::Expr::Block(_)) => {
+                    e @ (syn::Expr::If(_) | syn::Expr::Block(_) | syn::Expr::Match(_)) => {
                         // The new name is in scope only after the `let`.
                         let var = self.declare_unscoped(&ident, Origin::Local, ty);
                         self.emit(Stmt::Let { var, init: None });
@@ -347,7 +396,7 @@ impl<'a> Lower<'a> {
                 };
                 self.note_assignment(&place, &a.left);
                 match (&place, &*a.right) {
-                    (Place::Var(v), r @ (E::If(_) | E::Block(_))) => {
+                    (Place::Var(v), r @ (E::If(_) | E::Block(_) | E::Match(_))) => {
                         self.vars[*v].assignments -= 1;
                         self.tail(r, Sink::Assign(*v))
                     }
@@ -409,6 +458,7 @@ impl<'a> Lower<'a> {
                 });
             }
             E::If(ei) => self.if_stmt(ei, None),
+            E::Match(m) => self.match_expr(m, None),
             E::ForLoop(f) => self.for_loop(f),
             E::While(w) => {
                 if let Some(l) = &w.label {
@@ -538,6 +588,9 @@ impl<'a> Lower<'a> {
                 "loop labels are not supported in a differentiated function",
             );
         }
+        if !is_range(&f.expr) {
+            return self.chain_loop(f);
+        }
         let iter = self.iter(&f.expr);
         let ctx = Ctx::LOOP;
         let pat = (*f.pat).clone();
@@ -568,29 +621,7 @@ impl<'a> Lower<'a> {
 
     /// `a..b`, `a..=b`, `.rev()` and `.step_by(k)` of them.
     fn iter(&mut self, e: &syn::Expr) -> Option<Iter> {
-        fn strip(e: &syn::Expr) -> &syn::Expr {
-            match e {
-                syn::Expr::Paren(p) => strip(&p.expr),
-                syn::Expr::Group(g) => strip(&g.expr),
-                _ => e,
-            }
-        }
-        fn shape(e: &syn::Expr) -> Option<(Option<&syn::ExprRange>, bool)> {
-            match strip(e) {
-                syn::Expr::Range(r) if r.start.is_some() && r.end.is_some() => {
-                    Some((Some(r), false))
-                }
-                syn::Expr::MethodCall(m) if m.method == "rev" && m.args.is_empty() => {
-                    let (r, rev) = shape(&m.receiver)?;
-                    Some((r, !rev))
-                }
-                syn::Expr::MethodCall(m) if m.method == "step_by" && m.args.len() == 1 => {
-                    shape(&m.receiver).map(|_| (None, false))
-                }
-                _ => None,
-            }
-        }
-        let Some((range, reversed)) = shape(e) else {
+        let Some((range, reversed)) = range_shape(e) else {
             self.diag.error(
                 e,
                 "a `for` loop in a differentiated function iterates over a range: `a..b`, `a..=b`, with `.rev()` or `.step_by(k)`; index slices with `x[i]`",
@@ -616,6 +647,34 @@ impl<'a> Lower<'a> {
     }
 
     // ---- expressions -------------------------------------------------------
+}
+
+fn strip(e: &syn::Expr) -> &syn::Expr {
+    match e {
+        syn::Expr::Paren(p) => strip(&p.expr),
+        syn::Expr::Group(g) => strip(&g.expr),
+        _ => e,
+    }
+}
+
+/// A range, possibly reversed or stepped: the range (unless stepped) and
+/// whether it runs backwards.
+fn range_shape(e: &syn::Expr) -> Option<(Option<&syn::ExprRange>, bool)> {
+    match strip(e) {
+        syn::Expr::Range(r) if r.start.is_some() && r.end.is_some() => Some((Some(r), false)),
+        syn::Expr::MethodCall(m) if m.method == "rev" && m.args.is_empty() => {
+            let (r, rev) = range_shape(&m.receiver)?;
+            Some((r, !rev))
+        }
+        syn::Expr::MethodCall(m) if m.method == "step_by" && m.args.len() == 1 => {
+            range_shape(&m.receiver).map(|_| (None, false))
+        }
+        _ => None,
+    }
+}
+
+fn is_range(e: &syn::Expr) -> bool {
+    range_shape(e).is_some()
 }
 
 pub(super) fn is_compound(op: &syn::BinOp) -> bool {
