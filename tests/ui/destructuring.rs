@@ -2,7 +2,7 @@ use autodiff::differentiate;
 
 #[differentiate]
 fn f(x: f64) -> f64 {
-    let (a, b) = (x, 2.0);
+    let [a, b] = [x, 2.0];
     a * b
 }
 

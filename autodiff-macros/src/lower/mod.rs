@@ -18,6 +18,7 @@ mod expr;
 mod iterators;
 mod matching;
 mod shape;
+mod tuples;
 
 use crate::diagnostics::Diagnostics;
 use crate::ir::*;
@@ -39,6 +40,8 @@ pub struct Lower<'a> {
     without_derivative: Option<std::collections::HashSet<String>>,
     /// Hidden names handed out so far (see `iterators`).
     hidden_count: usize,
+    /// Targets of tuple-valued branches (see `tuples`).
+    tuple_sinks: Vec<tuples::Target>,
 }
 
 /// What a name in scope stands for.
@@ -58,6 +61,8 @@ enum Binding {
 enum Sink {
     Return,
     Assign(VarId),
+    /// The parts of a tuple: an index into `Lower::tuple_sinks`.
+    Tuple(usize),
 }
 
 pub fn lower(
@@ -76,6 +81,7 @@ pub fn lower(
         result: 0,
         without_derivative: None,
         hidden_count: 0,
+        tuple_sinks: Vec::new(),
     };
     for (i, p) in sig.params.iter().enumerate() {
         let shape = match &p.kind {
@@ -246,9 +252,14 @@ impl<'a> Lower<'a> {
                 self.expr_stmt(e)
             }
             _ => {
+                if let Sink::Tuple(k) = sink {
+                    let target = self.tuple_sinks[k].clone();
+                    return self.assign_parts(&target, e);
+                }
                 let value = self.value(e);
                 let span = e.span();
                 match sink {
+                    Sink::Tuple(_) => {}
                     Sink::Return => self.emit(Stmt::Return(value, span)),
                     Sink::Assign(var) => {
                         self.vars[var].assignments += 1;
@@ -285,6 +296,16 @@ impl<'a> Lower<'a> {
             self.emit(Stmt::Eval(v));
             return;
         }
+        let tuple = match &local.pat {
+            syn::Pat::Tuple(_) => Some(None),
+            syn::Pat::Type(pt) if matches!(*pt.pat, syn::Pat::Tuple(_)) => Some(Some(&*pt.ty)),
+            _ => None,
+        };
+        if let (Some(ty), Some(init)) = (tuple, &local.init) {
+            if init.diverge.is_none() {
+                return self.let_tuple(&local.pat, ty, &init.expr);
+            }
+        }
         let (ident, ty) = match &local.pat {
             syn::Pat::Ident(pi) if pi.subpat.is_none() && pi.by_ref.is_none() => {
                 (pi.ident.clone(), None)
@@ -294,12 +315,12 @@ impl<'a> Lower<'a> {
                     (pi.ident.clone(), Some((*pt.ty).clone()))
                 }
                 other => {
-                    self.diag.error(other, "destructuring is not supported in a differentiated function yet; bind one name per `let`");
+                    self.diag.error(other, "in a differentiated function, a `let` binds a name or a tuple of names, such as `(a, b)` or `(a, _)`");
                     return;
                 }
             },
             other => {
-                self.diag.error(other, "destructuring is not supported in a differentiated function yet; bind one name per `let`");
+                self.diag.error(other, "in a differentiated function, a `let` binds a name or a tuple of names, such as `(a, b)` or `(a, _)`");
                 return;
             }
         };
@@ -390,6 +411,11 @@ impl<'a> Lower<'a> {
     fn expr_stmt(&mut self, e: &syn::Expr) {
         use syn::Expr as E;
         match e {
+            E::Assign(a) if matches!(&*a.left, E::Tuple(_)) => {
+                if let E::Tuple(left) = &*a.left {
+                    self.assign_tuple(left, &a.right);
+                }
+            }
             E::Assign(a) => {
                 let Some(place) = self.place(&a.left) else {
                     return;
@@ -567,7 +593,7 @@ impl<'a> Lower<'a> {
                 None => l.expr_stmt(e),
             }),
             None => {
-                if let Some(Sink::Assign(_)) = sink {
+                if let Some(Sink::Assign(_) | Sink::Tuple(_)) = sink {
                     self.diag
                         .error(ei, "an `if` used as a value needs an `else` branch");
                 }
