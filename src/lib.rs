@@ -78,6 +78,7 @@
 //! - [`detach`]`(x)`: no gradient flows through it.
 //! - Calls to other `#[differentiate]` functions and to functions with a
 //!   hand-written pullback (below).
+//! - Iterator chains, `match`, tuples and struct parameters (below).
 //! - `println!`, `eprintln!`, `print!`, `eprint!`, `assert!`, `assert_eq!`,
 //!   `assert_ne!` and their `debug_` forms: they run in the forward sweep
 //!   and are ignored by the reverse sweep.
@@ -212,6 +213,54 @@
 //! A rule whose signature does not match is a type error on its name in the
 //! attribute.
 //!
+//! # Iterators, `match`, tuples and structs
+//!
+//! `for` over `x.iter()`, `&x` or `x`, with `.enumerate()`, `.zip(..)`,
+//! `.rev()` and `.copied()`, becomes an index loop that reads each element
+//! in place; `.sum()`, `.product()` and `.fold(init, f)` (after `.map(..)`
+//! or not, over slices or ranges) become an accumulator loop, with the
+//! closure's body inlined. A `match` on a constant (an integer, a `bool`, an
+//! enum, a tuple) becomes an `if` chain; tuples are taken apart into one
+//! variable per part. Other adaptors (`filter`, `collect`, ...) are compile
+//! errors.
+//!
+//! `#[derive(Differentiable)]` makes a struct of floats, `Vec`s, arrays and
+//! other such structs a parameter that `wrt` can name: its gradient is a
+//! value of the same struct, with zeros in the float fields and the other
+//! fields (sizes, flags) copied.
+//!
+//! ```
+//! use autodiff::{differentiate, Differentiable};
+//!
+//! #[derive(Differentiable)]
+//! struct Layer {
+//!     w: Vec<f64>,
+//!     b: f64,
+//! }
+//!
+//! enum Activation {
+//!     Identity,
+//!     Leaky(f64),
+//! }
+//!
+//! #[differentiate(wrt(layer))]
+//! fn neuron(layer: &Layer, x: &[f64], act: &Activation) -> f64 {
+//!     let z = layer.w.iter().zip(x).map(|(w, xi)| w * xi).sum::<f64>() + layer.b;
+//!     let (pos, neg) = if z > 0.0 { (z, 0.0) } else { (0.0, z) };
+//!     match act {
+//!         Activation::Identity => z,
+//!         Activation::Leaky(slope) => pos + slope * neg,
+//!     }
+//! }
+//!
+//! let layer = Layer { w: vec![1.0, -2.0], b: 0.5 };
+//! let (y, g) = neuron_grad(&layer, &[1.0, 1.0], &Activation::Leaky(0.1));
+//! assert_eq!(y, -0.05);
+//! assert_eq!((g.w, g.b), (vec![0.1, 0.1], 0.1));
+//! ```
+//!
+//! `examples/logistic_regression.rs` trains a model this way.
+//!
 //! # Numerical behaviour
 //!
 //! Generated code follows IEEE arithmetic and never panics on a value:
@@ -244,7 +293,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub use autodiff_macros::differentiate;
+pub use autodiff_macros::{differentiate, Differentiable};
 pub use autodiff_runtime::{detach, Adjoint, Differentiable, Real, Tape};
 
 /// What generated code calls. Not part of the public API.
@@ -253,7 +302,8 @@ pub mod __private {
     pub use autodiff_runtime::buffers::{
         accumulate, check_len, check_rows, pop_adjoint, reset_like, zero_like,
     };
-    pub use autodiff_runtime::calls::{as_buffer, buffer_or, seed, NoGradient};
+    pub use autodiff_runtime::calls::{as_buffer, buffer_or, seed, AsBuffer, NoGradient};
     pub use autodiff_runtime::rules;
+    pub use autodiff_runtime::structs::Field;
     pub use autodiff_runtime::{snapshot, take, trip_count, Adjoint, Slot, Tape};
 }

@@ -108,3 +108,42 @@ fn strict_lints_on_calls_between_differentiated_functions() {
     assert_relative_eq!(v, calls_a_helper(&[0.5, 1.5]));
     assert_eq!(g.len(), 2);
 }
+
+#[derive(autodiff::Differentiable)]
+pub struct Weights {
+    pub w: Vec<f64>,
+    pub b: f64,
+}
+
+pub enum Mode {
+    Plain,
+    Scaled(f64),
+}
+
+#[diff(wrt(p))]
+#[must_use]
+pub fn idiomatic(p: &Weights, x: &[f64], mode: &Mode) -> f64 {
+    let z = p.w.iter().zip(x).map(|(w, xi)| w * xi).sum::<f64>() + p.b;
+    let (lo, hi) = if z < 0.0 { (z, 0.0) } else { (0.0, z) };
+    let mut s = 0.0;
+    for (i, &xi) in x.iter().enumerate() {
+        s += xi * p.w[i];
+    }
+    match mode {
+        Mode::Plain => lo + hi + s,
+        Mode::Scaled(k) => k * (lo + hi) + s,
+    }
+}
+
+#[test]
+fn strict_lints_on_iterators_match_tuples_and_structs() {
+    let p = Weights {
+        w: vec![1.0, 2.0],
+        b: 0.5,
+    };
+    let (v, g) = idiomatic_grad(&p, &[1.0, -1.0], &Mode::Scaled(3.0));
+    assert_relative_eq!(v, idiomatic(&p, &[1.0, -1.0], &Mode::Scaled(3.0)));
+    assert_eq!(g.w, vec![4.0, -4.0]);
+    assert_relative_eq!(g.b, 3.0);
+    assert_relative_eq!(idiomatic(&p, &[0.0, 0.0], &Mode::Plain), 0.5);
+}

@@ -297,7 +297,7 @@ fn vjp_item(
 /// Lints the generated bodies may trip in ways the user's code does not
 /// (CONTRIBUTING.md justifies each).
 pub(crate) fn generated_allows() -> TokenStream {
-    quote!(#[allow(dead_code, unused_mut, unused_variables, unused_assignments, unused_parens, unreachable_code, clippy::too_many_arguments, clippy::needless_range_loop)])
+    quote!(#[allow(dead_code, unused_mut, unused_variables, unused_assignments, unused_parens, unreachable_code, clippy::too_many_arguments, clippy::needless_range_loop, clippy::clone_on_copy)])
 }
 
 /// Checks at entry that a buffer has its parameter's shape.
@@ -306,7 +306,7 @@ pub(crate) fn check_buffer(kind: &Kind, b: &Ident, param: &Ident) -> TokenStream
     match kind {
         Kind::Slice => quote!(::autodiff::__private::check_len(#bs, #ps, #b.len(), #param.len());),
         Kind::Rows => quote!(::autodiff::__private::check_rows(#bs, #ps, &*#b, &#param[..]);),
-        Kind::Scalar | Kind::Array(_) => TokenStream::new(),
+        Kind::Scalar | Kind::Array(_) | Kind::Struct(_) => TokenStream::new(),
     }
 }
 
@@ -332,9 +332,10 @@ pub(crate) fn body(
             continue;
         }
         gen.adjoints[id] = Some(match var.origin {
-            Origin::Param(p) => match &param_adjoints[p] {
-                Some(a) => a.clone(),
-                None => continue,
+            Origin::Param(p) => match (&param_adjoints[p], &var.field) {
+                (Some(a), Some((_, path))) => quote!((#a #path)),
+                (Some(a), None) => a.clone(),
+                (None, _) => continue,
             },
             Origin::Local | Origin::Result => {
                 let a = gen.names.fresh(&format!("{}_adj", var.ident));
@@ -359,6 +360,17 @@ pub(crate) fn body(
             Origin::LoopIndex | Origin::ExitFlag => continue,
         });
     }
+    // Fields of struct parameters are read through locals, like parameters.
+    let mut fields = TokenStream::new();
+    for var in &f.vars {
+        if let Some((base, path)) = &var.field {
+            let (id, base) = (&var.ident, &f.vars[*base].ident);
+            fields.extend(match var.shape {
+                Shape::Scalar => quote!(let #id = #base #path;),
+                _ => quote!(let #id = &#base #path;),
+            });
+        }
+    }
     let sweeps = gen.block(&f.body, Ctx::TOP);
     let decls = std::mem::take(&mut gen.decls);
     let exit = f.exit_flag.map(|v| {
@@ -368,6 +380,7 @@ pub(crate) fn body(
     let value = &f.vars[f.result].ident;
     let (fwd, rev) = (sweeps.fwd, sweeps.rev);
     quote! {
+        #fields
         #exit
         #decls
         #fwd

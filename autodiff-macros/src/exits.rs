@@ -200,6 +200,7 @@ impl Exits<'_> {
             assignments: 2,
             initialised: true,
             fixed_array: false,
+            field: None,
         });
         let id = self.func.vars.len() - 1;
         self.func.exit_flag = Some(id);

@@ -72,6 +72,9 @@ pub struct Var {
     /// A fixed-size array (`[e; N]`, `[a, b]`, or declared `[T; N]`): saved by
     /// copy, since `Default` covers arrays of at most 32 elements.
     pub fixed_array: bool,
+    /// A field of a struct parameter (`p.w`): the parameter's variable and
+    /// the member path (`.w`), which the adjoint follows too (`d_p.w`).
+    pub field: Option<(VarId, proc_macro2::TokenStream)>,
 }
 
 /// An opaque Rust expression: emitted as written (with variables renamed).

@@ -24,6 +24,7 @@ mod anf;
 mod args;
 mod callees;
 mod custom;
+mod derive;
 mod diagnostics;
 mod emit;
 mod exits;
@@ -49,4 +50,12 @@ pub fn differentiate(attr: TokenStream, item: TokenStream) -> TokenStream {
         eprintln!("{out}");
     }
     out.into()
+}
+
+/// Makes a struct of floats (and `Vec`s, arrays and differentiable structs
+/// of them) a differentiable parameter: its gradient is a value of the same
+/// struct. See the `autodiff` crate.
+#[proc_macro_derive(Differentiable)]
+pub fn derive_differentiable(item: TokenStream) -> TokenStream {
+    derive::expand(item.into()).into()
 }

@@ -8,6 +8,7 @@
 //! | `&[T]`, `&Vec<T>`, `Vec<T>`      | `Vec<T>`            | `&mut [T]`       |
 //! | `[T; N]`, `&[T; N]`              | `[T; N]`            | `&mut [T; N]`    |
 //! | `&[Vec<T>]`, `Vec<Vec<T>>`       | `Vec<Vec<T>>`       | `&mut [Vec<T>]`  |
+//! | `S`, `&S` (a struct in `wrt`)    | `S`                 | `&mut S`         |
 
 use crate::args::Args;
 use crate::diagnostics::Diagnostics;
@@ -25,6 +26,9 @@ pub enum Kind {
     Array(Expr),
     /// `&[Vec<T>]`, `Vec<Vec<T>>`.
     Rows,
+    /// `S` or `&S` for a `#[derive(Differentiable)]` struct `S` named in
+    /// `wrt`; the type is `S`.
+    Struct(Type),
 }
 
 pub struct Param {
@@ -92,6 +96,25 @@ fn classify(ty: &Type) -> Option<(Kind, Type)> {
                     .map(|t| (Kind::Rows, t.clone()))
             }
         }
+    }
+}
+
+/// `S` in `S` or `&S`, for a type that may be a user's struct: a path
+/// (not a standard type) starting with a capital letter.
+fn struct_type(ty: &Type) -> Option<Type> {
+    match ty {
+        Type::Reference(r) if r.mutability.is_none() => struct_type(&r.elem),
+        Type::Paren(p) => struct_type(&p.elem),
+        Type::Path(p) if p.qself.is_none() => {
+            let last = p.path.segments.last()?;
+            let name = last.ident.to_string();
+            let std = [
+                "String", "Vec", "Option", "Box", "Rc", "Arc", "Cow", "HashMap",
+            ];
+            (name.starts_with(|c: char| c.is_uppercase()) && !std.contains(&name.as_str()))
+                .then(|| ty.clone())
+        }
+        _ => None,
     }
 }
 
@@ -194,6 +217,12 @@ pub fn analyse(sig: &syn::Signature, args: &Args, diag: &mut Diagnostics) -> Opt
                             sig.ident
                         ),
                     ),
+                    Some(p) if p.kind.is_none() && !p.wrt && struct_type(&p.ty).is_some() => {
+                        if let Some(st) = struct_type(&p.ty) {
+                            p.kind = Some((Kind::Struct(st.clone()), st));
+                            p.wrt = true;
+                        }
+                    }
                     Some(p) if p.kind.is_none() => {
                         let ty = &p.ty;
                         diag.error(
@@ -248,6 +277,7 @@ impl Kind {
             Kind::Slice => quote!(::std::vec::Vec<#elem>),
             Kind::Array(n) => quote!([#elem; #n]),
             Kind::Rows => quote!(::std::vec::Vec<::std::vec::Vec<#elem>>),
+            Kind::Struct(s) => quote!(#s),
         }
     }
 
@@ -258,6 +288,7 @@ impl Kind {
             Kind::Slice => quote!(&mut [#elem]),
             Kind::Array(n) => quote!(&mut [#elem; #n]),
             Kind::Rows => quote!(&mut [::std::vec::Vec<#elem>]),
+            Kind::Struct(s) => quote!(&mut #s),
         }
     }
 
@@ -267,6 +298,7 @@ impl Kind {
             Kind::Scalar => quote!(#elem),
             Kind::Array(n) => quote!(&[#elem; #n]),
             Kind::Slice | Kind::Rows => quote!(&[#elem]),
+            Kind::Struct(s) => quote!(&#s),
         }
     }
 }

@@ -26,7 +26,7 @@ pub enum NoGradient {}
 #[diagnostic::on_unimplemented(
     message = "this argument carries a gradient, but the called function has none for its parameter",
     label = "the gradient of this argument cannot flow into the call",
-    note = "the parameter is not a float, slice, `Vec` or array of floats, or the called function cannot be differentiated with respect to it; wrap the argument in `detach(...)` if no gradient should flow through it"
+    note = "the parameter is not a float, a slice, `Vec` or array of floats, or a struct named in the callee's `wrt`, or the called function cannot be differentiated with respect to it; wrap the argument in `detach(...)` if no gradient should flow through it"
 )]
 pub trait AsBuffer<B: ?Sized> {
     /// The adjoint as the callee's buffer type.

@@ -5,6 +5,7 @@
 //! - [`Tape`]: storage for values a loop overwrites and the reverse sweep needs.
 //! - [`buffers`]: zero gradients, accumulation, shape checks.
 //! - [`calls`]: how a differentiated function calls another one's pullback.
+//! - [`structs`]: what `#[derive(Differentiable)]` structs are made of.
 //! - [`detach`]: the identity function through which no gradient flows.
 //!
 //! Users depend on the `autodiff` facade, which re-exports what they need.
@@ -15,6 +16,7 @@ pub mod buffers;
 pub mod calls;
 mod real;
 pub mod rules;
+pub mod structs;
 mod tape;
 
 pub use buffers::{Adjoint, Differentiable};

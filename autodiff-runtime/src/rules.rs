@@ -70,11 +70,33 @@ unary_rule!(
     /// `y = −x`: `x̄ = −ȳ`.
     neg, |x, y, d| -d);
 
-/// `y = x as D` between `f32` and `f64`: `x̄ = ȳ` converted back.
+/// `y = x as D` between `f32` and `f64`: `x̄ = ȳ` converted back. From an
+/// integer (a struct's constant field, say): `x̄ = 0`.
 #[inline(always)]
-pub fn cast<S: Real, D: Real>(_x: &S, d: D) -> S {
-    S::from_f64(d.to_f64())
+pub fn cast<S: CastSource, D: Real>(_x: &S, d: D) -> S {
+    S::cotangent(d.to_f64())
 }
+
+/// What `as f64` / `as f32` can convert from inside a differentiated
+/// function, and the cotangent it receives back.
+pub trait CastSource {
+    /// The cotangent of the source of a cast whose result has cotangent `d`.
+    fn cotangent(d: f64) -> Self;
+}
+
+macro_rules! cast_sources {
+    (floats $($f:ty)*; ints $($i:ty)*) => {
+        $(impl CastSource for $f {
+            #[inline(always)]
+            fn cotangent(d: f64) -> Self { d as $f }
+        })*
+        $(impl CastSource for $i {
+            #[inline(always)]
+            fn cotangent(_: f64) -> Self { 0 }
+        })*
+    };
+}
+cast_sources!(floats f32 f64; ints usize isize u8 u16 u32 u64 u128 i8 i16 i32 i64 i128);
 
 // ---- trigonometric ---------------------------------------------------------
 

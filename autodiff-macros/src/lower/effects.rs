@@ -98,11 +98,12 @@ impl Lower<'_> {
                 Some(quote!(#ident))
             }
             Binding::Pattern => None,
-            Binding::Alias(e) => {
+            Binding::Alias(e, by_ref) => {
                 let p = self.passive(&e);
                 reads.extend(p.reads);
                 let e = p.expr;
-                Some(quote!((#e)))
+                let r = by_ref.then(|| quote!(&));
+                Some(quote!((#r #e)))
             }
         }
     }

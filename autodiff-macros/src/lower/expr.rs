@@ -15,7 +15,9 @@ pub(super) fn unsupported_message(e: &syn::Expr) -> String {
         syn::Expr::Unsafe(_) => "`unsafe` blocks are not allowed in a differentiated function: its gradient must be safe code; move the unsafe operation into a function whose result is a constant, or pass its result as a parameter",
         syn::Expr::Async(_) | syn::Expr::Await(_) => "`async` and `.await` are not supported in a differentiated function",
         syn::Expr::Try(_) => "the `?` operator is not supported in a differentiated function",
-        syn::Expr::Tuple(_) | syn::Expr::Field(_) | syn::Expr::Struct(_) => "tuples and structs are not supported in a differentiated function yet; use separate variables",
+        syn::Expr::Tuple(_) => "a tuple value is supported only where it is taken apart at once: `let (a, b) = (x, y);`, or as the value of a branch of such a `let`",
+        syn::Expr::Field(_) => "fields are differentiable on struct parameters named in `wrt(...)` (`p.w[i]`, `p.b`, `&p.w`), and constant on other parameters; read fields of a parameter, not of a local, or pass the numbers as separate values",
+        syn::Expr::Struct(_) => "building a struct is not supported in a differentiated function; return its fields instead",
         syn::Expr::Reference(_) => "references are not supported here; index the slice directly (`x[i]`)",
         syn::Expr::Let(_) => "`if let` and `while let` are not supported in a differentiated function; write a condition",
         syn::Expr::Range(_) => "ranges are only supported as the iterator of a `for` loop",
@@ -59,9 +61,12 @@ impl VisitMut for Renamer<'_, '_> {
                     self.reads.push(id);
                     let ident = self.lower.vars[id].ident.clone();
                     *e = syn::parse_quote!(#ident);
-                } else if let Some(mut a) = self.lower.aliased(&p.path) {
+                } else if let Some((mut a, by_ref)) = self.lower.aliased_ref(&p.path) {
                     self.visit_expr_mut(&mut a);
-                    *e = syn::parse_quote!((#a));
+                    *e = match by_ref {
+                        true => syn::parse_quote!((&#a)),
+                        false => syn::parse_quote!((#a)),
+                    };
                 }
             }
             E::Unary(u)
@@ -203,6 +208,14 @@ impl Lower<'_> {
                     self.opaque(e, Opaque::Constant)
                 }
             }
+            E::Field(f) => match self.field_var(f, Shape::Scalar) {
+                Some(v) => Expr::Var(v, span),
+                None if self.constant_field(f) => self.opaque(e, Opaque::Constant),
+                None => {
+                    self.diag.error(e, unsupported_message(e));
+                    Expr::Lit(syn::parse_quote!(0))
+                }
+            },
             E::Index(_) => match self.index_chain(e) {
                 Some((v, idx)) => Expr::Index(v, idx),
                 None => self.no_rule(
@@ -256,6 +269,12 @@ impl Lower<'_> {
                     cur = &i.expr;
                 }
                 syn::Expr::Paren(p) => cur = &p.expr,
+                syn::Expr::Field(f) => {
+                    idx.reverse();
+                    let v = self.field_var(f, Shape::Array(idx.len() as u8))?;
+                    let idx = idx.into_iter().map(|x| self.passive(x)).collect();
+                    return Some((v, idx));
+                }
                 syn::Expr::Path(p) => {
                     idx.reverse();
                     let (v, mut base) = match self.aliased(&p.path) {
@@ -395,6 +414,12 @@ impl Lower<'_> {
 
     /// A call argument: a value, or `&v` / `&v[i]` for a buffer.
     fn call_arg(&mut self, a: &syn::Expr) -> Expr {
+        // An element the user's code holds by reference is passed as one.
+        if let syn::Expr::Path(p) = a {
+            if let Some((alias, true)) = self.aliased_ref(&p.path) {
+                return self.call_arg(&syn::parse_quote!(&#alias));
+            }
+        }
         if let syn::Expr::Reference(r) = a {
             if r.mutability.is_none() {
                 if let Some(alias) = self.deref_alias(&r.expr) {
@@ -402,6 +427,9 @@ impl Lower<'_> {
                 }
                 let inner = match &*r.expr {
                     syn::Expr::Path(p) => self.lookup_path(&p.path).map(|v| Expr::Var(v, a.span())),
+                    syn::Expr::Field(f) => self
+                        .field_var(f, Shape::Array(1))
+                        .map(|v| Expr::Var(v, a.span())),
                     syn::Expr::Index(_) => self
                         .index_chain(&r.expr)
                         .map(|(v, idx)| Expr::Index(v, idx)),

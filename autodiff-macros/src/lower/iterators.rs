@@ -39,8 +39,9 @@ pub(super) fn display_name(name: &str) -> &str {
 
 /// The sequence an iterator chain walks.
 enum Seq {
-    /// The elements of a slice, `Vec` or array: `x.iter()`, `&x`, `x`.
-    Elems(syn::Expr),
+    /// The elements of a slice, `Vec` or array: `x.iter()`, `&x`, `x`;
+    /// whether they are references (not `.copied()`, not an owned `Vec`).
+    Elems(syn::Expr, bool),
     /// `lo..hi`, `lo..=hi`.
     Range(syn::ExprRange),
     Enumerate(Box<Seq>),
@@ -52,7 +53,9 @@ enum Seq {
 /// The element at a position: expressions to read, in the tuple structure
 /// that `enumerate` and `zip` give it.
 enum Item {
-    Place(syn::Expr),
+    /// An expression to read, and whether the user's code holds it by
+    /// reference (`x` of `x.iter()`).
+    Place(syn::Expr, bool),
     Tuple(Vec<Item>),
     /// A `map` closure (or function) applied to an element.
     Mapped(Box<Item>, syn::Expr),
@@ -74,29 +77,52 @@ pub(super) fn is_chain(e: &syn::Expr) -> bool {
     }
 }
 
-fn parse(e: &syn::Expr) -> syn::Result<Seq> {
+/// `.copied()`: the elements are values.
+fn by_value(s: Seq) -> Seq {
+    match s {
+        Seq::Elems(e, _) => Seq::Elems(e, false),
+        Seq::Enumerate(s) => Seq::Enumerate(Box::new(by_value(*s))),
+        Seq::Rev(s) => Seq::Rev(Box::new(by_value(*s))),
+        Seq::Zip(a, b) => Seq::Zip(Box::new(by_value(*a)), Box::new(by_value(*b))),
+        s => s,
+    }
+}
+
+fn parse(e: &syn::Expr, owned: &dyn Fn(&syn::Expr) -> bool) -> syn::Result<Seq> {
     let e = strip(e);
     match e {
         syn::Expr::MethodCall(m) => {
             let name = m.method.to_string();
             match (name.as_str(), m.args.len()) {
-                ("iter" | "into_iter", 0) => parse(&m.receiver),
-                ("copied" | "cloned", 0) => parse(&m.receiver),
-                ("enumerate", 0) => Ok(Seq::Enumerate(Box::new(parse(&m.receiver)?))),
-                ("rev", 0) => Ok(Seq::Rev(Box::new(parse(&m.receiver)?))),
+                ("iter", 0) => match parse(&m.receiver, owned)? {
+                    Seq::Elems(e, _) => Ok(Seq::Elems(e, true)),
+                    s => Ok(s),
+                },
+                ("into_iter", 0) => parse(&m.receiver, owned),
+                ("copied" | "cloned", 0) => Ok(by_value(parse(&m.receiver, owned)?)),
+                ("enumerate", 0) => Ok(Seq::Enumerate(Box::new(parse(&m.receiver, owned)?))),
+                ("rev", 0) => Ok(Seq::Rev(Box::new(parse(&m.receiver, owned)?))),
                 ("zip", 1) => Ok(Seq::Zip(
-                    Box::new(parse(&m.receiver)?),
-                    Box::new(parse(&m.args[0])?),
+                    Box::new(parse(&m.receiver, owned)?),
+                    Box::new(parse(&m.args[0], owned)?),
                 )),
-                ("map", 1) => Ok(Seq::Map(Box::new(parse(&m.receiver)?), m.args[0].clone())),
+                ("map", 1) => Ok(Seq::Map(
+                    Box::new(parse(&m.receiver, owned)?),
+                    m.args[0].clone(),
+                )),
                 _ => Err(syn::Error::new(
                     m.method.span(),
                     format!("the iterator adaptor `.{name}()` is not supported in a differentiated function; use {ADAPTORS}, or write an index loop"),
                 )),
             }
         }
-        syn::Expr::Reference(r) if r.mutability.is_none() => parse(&r.expr),
-        syn::Expr::Path(_) | syn::Expr::Index(_) => Ok(Seq::Elems(e.clone())),
+        syn::Expr::Reference(r) if r.mutability.is_none() => match parse(&r.expr, owned)? {
+            Seq::Elems(e, _) => Ok(Seq::Elems(e, true)),
+            s => Ok(s),
+        },
+        syn::Expr::Path(_) | syn::Expr::Index(_) | syn::Expr::Field(_) => {
+            Ok(Seq::Elems(e.clone(), !owned(e)))
+        }
         syn::Expr::Range(r) if r.start.is_some() && r.end.is_some() => Ok(Seq::Range(r.clone())),
         _ => Err(syn::Error::new_spanned(
             e,
@@ -110,7 +136,7 @@ impl Seq {
     /// cannot be written down.
     fn len(&self) -> syn::Result<syn::Expr> {
         Ok(match self {
-            Seq::Elems(x) => {
+            Seq::Elems(x, _) => {
                 let s = x.span();
                 syn::parse_quote_spanned!(s=> #x.len())
             }
@@ -134,15 +160,15 @@ impl Seq {
     /// The element at position `pos`.
     fn item(&self, pos: &syn::Expr) -> syn::Result<Item> {
         Ok(match self {
-            Seq::Elems(x) => {
+            Seq::Elems(x, by_ref) => {
                 let s = x.span();
-                Item::Place(syn::parse_quote_spanned!(s=> #x[#pos]))
+                Item::Place(syn::parse_quote_spanned!(s=> #x[#pos]), *by_ref)
             }
             Seq::Range(r) => {
                 let lo = &r.start;
-                Item::Place(syn::parse_quote!(#lo + #pos))
+                Item::Place(syn::parse_quote!(#lo + #pos), false)
             }
-            Seq::Enumerate(s) => Item::Tuple(vec![Item::Place(pos.clone()), s.item(pos)?]),
+            Seq::Enumerate(s) => Item::Tuple(vec![Item::Place(pos.clone(), false), s.item(pos)?]),
             Seq::Zip(a, b) => Item::Tuple(vec![a.item(pos)?, b.item(pos)?]),
             Seq::Rev(s) => {
                 let n = s.len()?;
@@ -158,13 +184,13 @@ impl Seq {
     fn looped(&self, pos: &syn::Ident) -> syn::Result<(syn::Expr, Item)> {
         let at: syn::Expr = syn::parse_quote!(#pos);
         Ok(match self {
-            Seq::Range(r) => (syn::Expr::Range(r.clone()), Item::Place(at)),
+            Seq::Range(r) => (syn::Expr::Range(r.clone()), Item::Place(at, false)),
             Seq::Map(s, f) => {
                 let (range, item) = s.looped(pos)?;
                 (range, Item::Mapped(Box::new(item), f.clone()))
             }
             Seq::Rev(s) => match &**s {
-                Seq::Range(r) => (syn::parse_quote!((#r).rev()), Item::Place(at)),
+                Seq::Range(r) => (syn::parse_quote!((#r).rev()), Item::Place(at, false)),
                 s => {
                     let n = s.len()?;
                     (syn::parse_quote!((0..#n).rev()), s.item(&at)?)
@@ -222,6 +248,21 @@ impl Lower<'_> {
         e
     }
 
+    fn parse_chain(&self, e: &syn::Expr) -> syn::Result<Seq> {
+        // A `Vec` variable iterated by value yields values.
+        let owned = |e: &syn::Expr| match e {
+            syn::Expr::Path(p) => self.lookup_path(&p.path).is_some_and(|v| {
+                let var = &self.vars[v];
+                match &var.ty {
+                    Some(t) => !matches!(t, syn::Type::Reference(_)),
+                    None => var.origin == Origin::Local,
+                }
+            }),
+            _ => true,
+        };
+        parse(e, &owned)
+    }
+
     /// A name the user cannot write, shown as `base` in the expansion.
     pub(super) fn hidden(&mut self, base: &str, span: Span) -> syn::Ident {
         self.hidden_count += 1;
@@ -230,7 +271,7 @@ impl Lower<'_> {
 
     /// `for pat in chain { body }` over an iterator chain.
     pub(super) fn chain_loop(&mut self, f: &syn::ExprForLoop) {
-        let seq = match parse(&f.expr) {
+        let seq = match self.parse_chain(&f.expr) {
             Ok(s) => s,
             Err(e) => return self.diag.push(e),
         };
@@ -279,7 +320,7 @@ impl Lower<'_> {
                 return Some(Expr::Lit(syn::parse_quote!(0)));
             }
         };
-        let seq = match parse(&m.receiver) {
+        let seq = match self.parse_chain(&m.receiver) {
             Ok(s) => s,
             Err(e) => {
                 self.diag.push(e);
@@ -331,7 +372,10 @@ impl Lower<'_> {
                     );
                     (AssignOp::Set, prod)
                 }
-                Reduce::Fold(_, f) => (AssignOp::Set, l.apply(f, vec![Item::Place(acc_e), item])),
+                Reduce::Fold(_, f) => (
+                    AssignOp::Set,
+                    l.apply(f, vec![Item::Place(acc_e, false), item]),
+                ),
             };
             l.vars[acc_var].assignments += 1;
             l.emit(Stmt::Assign {
@@ -352,7 +396,7 @@ impl Lower<'_> {
     /// The value of one element, which must be a number.
     fn item_value(&mut self, item: Item, at: &syn::ExprMethodCall) -> Expr {
         match item {
-            Item::Place(e) => self.value(&e),
+            Item::Place(e, _) => self.value(&e),
             Item::Mapped(inner, f) => self.apply(&f, vec![*inner]),
             Item::Tuple(_) => {
                 self.diag.error(
@@ -420,6 +464,9 @@ impl Lower<'_> {
             (syn::Pat::Paren(p), item) => self.bind_item(&p.pat, item),
             (syn::Pat::Type(t), item) => self.bind_item(&t.pat, item),
             // Elements are numbers, which are `Copy`: `&v` reads the same.
+            (syn::Pat::Reference(r), Item::Place(e, _)) => {
+                self.bind_item(&r.pat, Item::Place(e, false))
+            }
             (syn::Pat::Reference(r), item) => self.bind_item(&r.pat, item),
             (syn::Pat::Tuple(t), Item::Tuple(items)) if t.elems.len() == items.len() => {
                 for (p, i) in t.elems.iter().zip(items) {
@@ -428,11 +475,11 @@ impl Lower<'_> {
             }
             (syn::Pat::Ident(pi), item) if pi.by_ref.is_none() && pi.subpat.is_none() => match item
             {
-                Item::Place(e) if pi.mutability.is_none() => {
+                Item::Place(e, by_ref) if pi.mutability.is_none() => {
                     let e = self.pin(e);
-                    self.alias(&pi.ident, e);
+                    self.alias(&pi.ident, e, by_ref);
                 }
-                Item::Place(e) => {
+                Item::Place(e, _) => {
                     let ident = &pi.ident;
                     let s: syn::Stmt = syn::parse_quote!(let mut #ident = #e;);
                     self.stmt(&s);

@@ -179,7 +179,7 @@ impl Lower<'_> {
     fn bind_arm(&mut self, scrut: &syn::Expr, pat: &syn::Pat) {
         if let Some(n) = top_binding(pat) {
             let s = self.pin(scrut.clone());
-            self.alias(n, s);
+            self.alias(n, s, false);
         }
         let mut names = Vec::new();
         nested_bindings(pat, true, &mut names);
@@ -190,7 +190,7 @@ impl Lower<'_> {
         for n in names {
             let s_expr = &s.expr;
             let expr: syn::Expr = syn::parse_quote_spanned!(n.span()=>
-                match #s_expr { #pat => #n, _ => ::core::unreachable!() }
+                match #s_expr { #pat => #n.clone(), _ => ::core::unreachable!() }
             );
             let init = Expr::Opaque(
                 Passive {

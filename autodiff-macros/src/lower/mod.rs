@@ -18,6 +18,7 @@ mod expr;
 mod iterators;
 mod matching;
 mod shape;
+mod structs;
 mod tuples;
 
 use crate::diagnostics::Diagnostics;
@@ -42,6 +43,10 @@ pub struct Lower<'a> {
     hidden_count: usize,
     /// Targets of tuple-valued branches (see `tuples`).
     tuple_sinks: Vec<tuples::Target>,
+    /// Parameters that are differentiable structs, and the variables made
+    /// for their fields, by parameter and member path.
+    structs: std::collections::HashSet<VarId>,
+    fields: HashMap<(VarId, String), VarId>,
 }
 
 /// What a name in scope stands for.
@@ -50,7 +55,8 @@ enum Binding {
     Var(VarId),
     /// Another expression, read in its place: an iterator's element
     /// (`xi` for `x[i]`) or a closure parameter.
-    Alias(syn::Expr),
+    /// Whether the user's code holds the element by reference.
+    Alias(syn::Expr, bool),
     /// A name a pattern binds inside generated code (a `match` guard's):
     /// emitted as written.
     Pattern,
@@ -82,16 +88,21 @@ pub fn lower(
         without_derivative: None,
         hidden_count: 0,
         tuple_sinks: Vec::new(),
+        structs: Default::default(),
+        fields: HashMap::new(),
     };
     for (i, p) in sig.params.iter().enumerate() {
         let shape = match &p.kind {
             Some((Kind::Scalar, _)) => Shape::Scalar,
             Some((Kind::Rows, _)) => Shape::Array(2),
+            Some((Kind::Struct(_), _)) | None => Shape::Unknown,
             Some(_) => Shape::Array(1),
-            None => Shape::Unknown,
         };
         l.names.reserve(&p.ident.to_string());
         let id = l.push_var(p.ident.clone(), Origin::Param(i), Some(p.ty.clone()), shape);
+        if let Some((Kind::Struct(_), _)) = &p.kind {
+            l.structs.insert(id);
+        }
         l.vars[id].initialised = true;
         l.scopes[0].insert(p.ident.to_string(), Binding::Var(id));
     }
@@ -139,6 +150,7 @@ impl<'a> Lower<'a> {
             assignments: 0,
             initialised: false,
             fixed_array: false,
+            field: None,
         });
         self.vars.len() - 1
     }
@@ -159,9 +171,9 @@ impl<'a> Lower<'a> {
     }
 
     /// Makes `ident` stand for `e` in the current scope.
-    fn alias(&mut self, ident: &Ident, e: syn::Expr) {
+    fn alias(&mut self, ident: &Ident, e: syn::Expr, by_ref: bool) {
         if let Some(scope) = self.scopes.last_mut() {
-            scope.insert(ident.to_string(), Binding::Alias(e));
+            scope.insert(ident.to_string(), Binding::Alias(e, by_ref));
         }
     }
 
@@ -171,11 +183,17 @@ impl<'a> Lower<'a> {
 
     /// The expression a path is an alias for.
     fn aliased(&self, path: &syn::Path) -> Option<syn::Expr> {
+        self.aliased_ref(path).map(|(e, _)| e)
+    }
+
+    /// The expression a path is an alias for, and whether the user's code
+    /// holds it by reference.
+    fn aliased_ref(&self, path: &syn::Path) -> Option<(syn::Expr, bool)> {
         if path.leading_colon.is_some() {
             return None;
         }
         match self.lookup_name(&path.get_ident()?.to_string())? {
-            Binding::Alias(e) => Some(e.clone()),
+            Binding::Alias(e, r) => Some((e.clone(), *r)),
             Binding::Var(_) | Binding::Pattern => None,
         }
     }
@@ -193,7 +211,7 @@ impl<'a> Lower<'a> {
         }
         match self.lookup_name(&ident.to_string())? {
             Binding::Var(v) => Some(*v),
-            Binding::Alias(_) | Binding::Pattern => None,
+            Binding::Alias(..) | Binding::Pattern => None,
         }
     }
 

@@ -1,0 +1,13 @@
+use autodiff::differentiate;
+
+fn split(x: f64) -> (f64, f64) {
+    (x, 2.0 * x)
+}
+
+#[differentiate]
+fn f(x: f64) -> f64 {
+    let (a, b) = split(x);
+    a * b
+}
+
+fn main() {}
