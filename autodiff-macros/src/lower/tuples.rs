@@ -94,43 +94,32 @@ impl Lower<'_> {
 
     /// `let (a, b) = (e1, e2)`: one `let` per part.
     fn let_parts(&mut self, target: &Target, e: &syn::Expr) {
-        match (target, strip(e)) {
-            (Target::Var(v), e) => {
-                let value = self.value(e);
-                self.vars[*v].assignments += 1;
-                self.vars[*v].initialised = true;
-                self.emit(Stmt::Let {
-                    var: *v,
-                    init: Some(value),
-                });
-            }
-            (Target::Skip, e) => {
-                let value = self.value(e);
-                self.emit(Stmt::Eval(value));
-            }
-            (Target::Tuple(ts), syn::Expr::Tuple(t)) if ts.len() == t.elems.len() => {
-                for (target, e) in ts.iter().zip(&t.elems) {
-                    self.let_parts(target, e);
-                }
-            }
-            (Target::Tuple(ts), e) => self.diag.error(
-                e,
-                format!("expected a tuple of {} values here; {SPLIT}", ts.len()),
-            ),
-        }
+        self.parts(target, e, true);
     }
 
-    /// The tail value of a branch whose value is a tuple.
+    /// The tail value of a branch whose value is a tuple: one assignment
+    /// per part.
     pub(super) fn assign_parts(&mut self, target: &Target, e: &syn::Expr) {
+        self.parts(target, e, false);
+    }
+
+    fn parts(&mut self, target: &Target, e: &syn::Expr, is_let: bool) {
         match (target, strip(e)) {
             (Target::Var(v), e) => {
                 let value = self.value(e);
                 self.vars[*v].assignments += 1;
-                self.emit(Stmt::Assign {
-                    place: Place::Var(*v),
-                    op: AssignOp::Set,
-                    value,
-                    span: e.span(),
+                self.vars[*v].initialised |= is_let;
+                self.emit(match is_let {
+                    true => Stmt::Let {
+                        var: *v,
+                        init: Some(value),
+                    },
+                    false => Stmt::Assign {
+                        place: Place::Var(*v),
+                        op: AssignOp::Set,
+                        value,
+                        span: e.span(),
+                    },
                 });
             }
             (Target::Skip, e) => {
@@ -139,7 +128,7 @@ impl Lower<'_> {
             }
             (Target::Tuple(ts), syn::Expr::Tuple(t)) if ts.len() == t.elems.len() => {
                 for (target, e) in ts.iter().zip(&t.elems) {
-                    self.assign_parts(target, e);
+                    self.parts(target, e, is_let);
                 }
             }
             (Target::Tuple(ts), e) => self.diag.error(
