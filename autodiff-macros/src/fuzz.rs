@@ -23,6 +23,9 @@ const CORPUS: &[&str] = &[
     "fn f(a: [f64; 3], m: &[Vec<f64>]) -> [f64; 2] { let mut p = Vec::with_capacity(3); for j in 0..=2 { p.push(a[j] * m[j][0]); } [p[0] + p[1], detach(p[2]).powi(2)] }",
     "fn f(x: f32, y: f64) -> f64 { let t = (x as f64).atan2(y); let u = if t > 0.0 { t.max(y) } else { f64::min(t, 1.0) }; u.mul_add(y, 2.0).clamp(-1.0, 1.0) }",
     "fn f(x: &[f64]) -> f64 { let mut s = 1.0; for i in (0..x.len()).step_by(2) { if x[i] < 0.0 { continue; } s *= x[i]; } s }",
+    "fn f(x: &[f64], w: &[f64]) -> f64 { let mut s = 0.0; for (i, (&a, b)) in x.iter().zip(w).enumerate().rev() { s += a * b * i as f64; } s + x.iter().map(|v| { let t = v * 2.0; t.sin() }).sum::<f64>() + w.iter().fold(1.0, |acc, &v| acc * v) + x.iter().copied().fold(0.0, f64::max) }",
+    "fn f(x: f64, k: u8, m: &Mode) -> f64 { let (a, (b, _)) = (x * 2.0, (x.sin(), 1.0)); let y = match k { 0 => a, 1 | 2 => b, n if n > 5 => a * n as f64, _ => unreachable!() }; match m { Mode::A(s) => y * s, Mode::B { t, .. } => y + t, _ => y } }",
+    "fn f(p: &Params, x: &[f64]) -> f64 { let (lo, hi) = if x[0] < p.b { (x[0], p.b) } else { (p.b, x[0]) }; (lo, hi) = (hi, lo); p.w.iter().zip(x).map(|(w, xi)| w * xi).sum::<f64>() + g(p, &p.w) * lo * p.inner.c }",
     "fn f(x: &[f64], y: f64) -> f64 { let v = g(x, &x, y * 2.0); let w: Vec<f64> = h(&v[0], 3); println!(\"{v} {}\", w[1]); assert!(y > 0.0, \"{y}\"); m::k(v, w[0]) }",
 ];
 
@@ -33,6 +36,8 @@ const ATTRS: &[&str] = &[
     "wrt(n)",
     "wrt()",
     "wrt(x, x)",
+    "wrt(p)",
+    "wrt(m, x)",
     "wrt(z)",
     "forward",
     "wrt(x), wrt(y)",
