@@ -487,9 +487,7 @@ impl Lower<'_> {
                 Item::Mapped(inner, f) => {
                     let v = self.apply(&f, vec![*inner]);
                     let var = self.declare(&pi.ident, Origin::Local, None);
-                    self.vars[var].assignments += 1;
-                    self.vars[var].initialised = true;
-                    self.emit(Stmt::Let { var, init: Some(v) });
+                    self.emit_let(var, v);
                 }
                 Item::Tuple(_) => self.diag.error(
                     pi,

@@ -112,12 +112,7 @@ impl Lower<'_> {
                 e => self.value(e),
             };
             let var = self.declare(&name, Origin::Local, None);
-            self.vars[var].assignments += 1;
-            self.vars[var].initialised = true;
-            self.emit(Stmt::Let {
-                var,
-                init: Some(init),
-            });
+            self.emit_let(var, init);
             syn::parse_quote!(#name)
         };
         let ctx = self.ctx.branch();
@@ -200,12 +195,7 @@ impl Lower<'_> {
                 Opaque::Constant,
             );
             let var = self.declare(&n, Origin::Local, None);
-            self.vars[var].assignments += 1;
-            self.vars[var].initialised = true;
-            self.emit(Stmt::Let {
-                var,
-                init: Some(init),
-            });
+            self.emit_let(var, init);
         }
     }
 }

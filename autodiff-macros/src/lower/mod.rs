@@ -221,6 +221,16 @@ impl<'a> Lower<'a> {
             .get_or_insert_with(crate::callees::without_derivative)
     }
 
+    /// `let var = init;`: the variable's first assignment.
+    fn emit_let(&mut self, var: VarId, init: Expr) {
+        self.vars[var].assignments += 1;
+        self.vars[var].initialised = true;
+        self.emit(Stmt::Let {
+            var,
+            init: Some(init),
+        });
+    }
+
     fn emit(&mut self, s: Stmt) {
         if let Some(b) = self.out.last_mut() {
             b.push(s);
@@ -372,13 +382,8 @@ impl<'a> Lower<'a> {
                                 Expr::Splat { array: true, .. } | Expr::List { array: true, .. }
                             );
                         let var = self.declare(&ident, Origin::Local, ty);
-                        self.vars[var].assignments += 1;
-                        self.vars[var].initialised = true;
                         self.vars[var].fixed_array = fixed;
-                        self.emit(Stmt::Let {
-                            var,
-                            init: Some(value),
-                        });
+                        self.emit_let(var, value);
                     }
                 }
             }

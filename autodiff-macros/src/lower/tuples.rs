@@ -107,20 +107,17 @@ impl Lower<'_> {
         match (target, strip(e)) {
             (Target::Var(v), e) => {
                 let value = self.value(e);
-                self.vars[*v].assignments += 1;
-                self.vars[*v].initialised |= is_let;
-                self.emit(match is_let {
-                    true => Stmt::Let {
-                        var: *v,
-                        init: Some(value),
-                    },
-                    false => Stmt::Assign {
+                if is_let {
+                    self.emit_let(*v, value);
+                } else {
+                    self.vars[*v].assignments += 1;
+                    self.emit(Stmt::Assign {
                         place: Place::Var(*v),
                         op: AssignOp::Set,
                         value,
                         span: e.span(),
-                    },
-                });
+                    });
+                }
             }
             (Target::Skip, e) => {
                 let value = self.value(e);
@@ -154,12 +151,7 @@ impl Lower<'_> {
             let value = self.value(e);
             let name = self.hidden("part", e.span());
             let v = self.declare_unscoped(&name, Origin::Local, None);
-            self.vars[v].assignments += 1;
-            self.vars[v].initialised = true;
-            self.emit(Stmt::Let {
-                var: v,
-                init: Some(value),
-            });
+            self.emit_let(v, value);
             temps.push((v, e.span()));
         }
         for (l, (t, span)) in left.elems.iter().zip(temps) {
