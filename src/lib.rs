@@ -261,6 +261,48 @@
 //!
 //! `examples/logistic_regression.rs` trains a model this way.
 //!
+//! # Several outputs: tuples and output parameters
+//!
+//! A function may return a tuple of floats, `Vec`s and arrays, and may write
+//! its result into output parameters `out: &mut [T]` or `&mut [T; N]`, as
+//! numerical code that avoids allocation does. Each output gets a seed:
+//! `_vjp` takes one seed per part of the returned tuple, then one per output
+//! parameter, as a tuple when there are several, and adds `Σₖ seedₖᵀ·∂outₖ/∂p`
+//! into the buffers. `_grad` exists only for a single scalar output. An output
+//! parameter is written by `_vjp` exactly as by the function; its initial
+//! contents are constants (no gradient flows to them).
+//!
+//! ```
+//! use autodiff::differentiate;
+//!
+//! /// Polar coordinates: two outputs.
+//! #[differentiate]
+//! fn polar(x: f64, y: f64) -> (f64, f64) {
+//!     ((x * x + y * y).sqrt(), y.atan2(x))
+//! }
+//!
+//! // Seeding the first output gives ∇r = (x/r, y/r).
+//! let (mut dx, mut dy) = (0.0, 0.0);
+//! let (r, _) = polar_vjp(3.0, 4.0, (1.0, 0.0), &mut dx, &mut dy);
+//! assert_eq!(r, 5.0);
+//! assert!((dx - 0.6).abs() < 1e-15 && (dy - 0.8).abs() < 1e-15);
+//!
+//! /// `out = a·x` without allocating; the seed is for `out`.
+//! #[differentiate]
+//! fn axpy_into(a: f64, x: &[f64], out: &mut [f64]) {
+//!     for i in 0..x.len() {
+//!         out[i] = a * x[i];
+//!     }
+//! }
+//!
+//! let (mut da, mut dxs, mut out) = (0.0, [0.0; 2], [0.0; 2]);
+//! axpy_into_vjp(2.0, &[1.0, 3.0], &mut out, &[1.0, 1.0], &mut da, &mut dxs);
+//! assert_eq!((out, da, dxs), ([2.0, 6.0], 4.0, [2.0, 2.0]));
+//! ```
+//!
+//! A call to a function returning a tuple or taking an output parameter,
+//! from inside another differentiated function, is a compile error for now.
+//!
 //! # Numerical behaviour
 //!
 //! Generated code follows IEEE arithmetic and never panics on a value:
@@ -305,5 +347,5 @@ pub mod __private {
     pub use autodiff_runtime::calls::{as_buffer, buffer_or, seed, AsBuffer, NoGradient};
     pub use autodiff_runtime::rules;
     pub use autodiff_runtime::structs::Field;
-    pub use autodiff_runtime::{snapshot, take, trip_count, Adjoint, Slot, Tape};
+    pub use autodiff_runtime::{owned, snapshot, take, trip_count, Adjoint, Slot, Tape};
 }

@@ -115,3 +115,47 @@ fn a_rule_covers_every_float_parameter_whatever_the_public_wrt() {
     let (_, (da, db)) = uses_weighted_grad(0.4, 1.1);
     check(|p| uses_weighted(p[0], p[1]), &[0.4, 1.1], &[da, db]);
 }
+
+/// A custom rule for a function with two outputs, a returned tuple: the rule
+/// takes the tuple of seeds.
+#[differentiate(pullback = sincos_pullback)]
+fn sincos(x: f64) -> (f64, f64) {
+    x.sin_cos()
+}
+
+fn sincos_pullback(x: f64, seed: (f64, f64), d_x: &mut f64) {
+    *d_x += seed.0 * x.cos() - seed.1 * x.sin();
+}
+
+/// And for one writing into an output parameter, which the rule reads back.
+#[differentiate(pullback = cumsum_pullback)]
+fn cumsum(x: &[f64], out: &mut [f64]) {
+    let mut s = 0.0;
+    for (o, v) in out.iter_mut().zip(x) {
+        s += v;
+        *o = s;
+    }
+}
+
+fn cumsum_pullback(x: &[f64], out: &mut [f64], seed: &[f64], d_x: &mut [f64]) {
+    assert_eq!(out.len(), x.len());
+    let mut acc = 0.0;
+    for i in (0..x.len()).rev() {
+        acc += seed[i];
+        d_x[i] += acc;
+    }
+}
+
+#[test]
+fn custom_rules_for_several_outputs() {
+    let mut d = 0.0;
+    let v = sincos_vjp(0.4, (2.0, -1.0), &mut d);
+    assert_eq!(v, 0.4f64.sin_cos());
+    check(|p| 2.0 * p[0].sin() - p[0].cos(), &[0.4], &[d]);
+    let x = [1.0, -2.0, 0.5];
+    let mut out = [0.0; 3];
+    let mut dx = [0.0; 3];
+    cumsum_vjp(&x, &mut out, &[1.0, 2.0, 3.0], &mut dx);
+    assert_eq!(out, [1.0, -1.0, -0.5]);
+    assert_eq!(dx, [6.0, 5.0, 3.0]);
+}

@@ -147,3 +147,40 @@ fn strict_lints_on_iterators_match_tuples_and_structs() {
     assert_relative_eq!(g.b, 3.0);
     assert_relative_eq!(idiomatic(&p, &[0.0, 0.0], &Mode::Plain), 0.5);
 }
+
+/// Several outputs: a returned tuple, and a function writing into `out`
+/// that reads back what it wrote and returns early.
+#[diff]
+#[must_use]
+pub fn tuple_result(x: f64, v: &[f64]) -> (f64, Vec<f64>) {
+    if x > 10.0 {
+        return (x, v.to_vec());
+    }
+    let mut w = v.to_vec();
+    w[0] *= x;
+    (x.sin() * v[0], w)
+}
+
+#[diff]
+pub fn into_output(x: &[f64], out: &mut [f64]) {
+    for i in 0..x.len() {
+        if x[i] > 100.0 {
+            return;
+        }
+        out[i] = x[i] * x[i];
+        out[i] = out[i].sin();
+    }
+}
+
+#[test]
+fn strict_lints_on_several_outputs() {
+    let mut d = [0.0; 2];
+    let mut out = [0.0; 2];
+    into_output_vjp(&[1.0, 2.0], &mut out, &[1.0, 0.0], &mut d);
+    assert_relative_eq!(out[0], 1.0_f64.sin());
+    assert_relative_eq!(d[0], 2.0 * 1.0_f64.cos());
+    let (mut dx, mut dv) = (0.0, [0.0]);
+    let (a, _) = tuple_result_vjp(0.5, &[2.0], (1.0, &[0.0]), &mut dx, &mut dv);
+    assert_relative_eq!(a, 0.5_f64.sin() * 2.0);
+    assert_relative_eq!(dx, 0.5_f64.cos() * 2.0);
+}

@@ -65,7 +65,7 @@ fn expr_active(e: &Expr, active: &[bool]) -> bool {
     match e {
         Expr::Lit(_) | Expr::Opaque(..) | Expr::Empty(_) => false,
         Expr::Var(v, _) | Expr::Index(v, _) => active[*v],
-        Expr::Neg(a, _) | Expr::Cast(a, _, _) | Expr::Copy(a, _) | Expr::Ref(a, _) => {
+        Expr::Neg(a, _) | Expr::Cast(a, _, _) | Expr::Copy(a, _, _) | Expr::Ref(a, _) => {
             expr_active(a, active)
         }
         Expr::Call(c) => c.args.iter().any(|a| expr_active(a, active)),
@@ -109,6 +109,9 @@ pub fn analyse(func: &Func, wrt: &[bool]) -> Analysis {
     // gradients.
     let mut useful = vec![false; n];
     useful[func.result] = true;
+    for &v in &func.outputs {
+        useful[v] = true;
+    }
     loop {
         let mut changed = false;
         visit(&func.body, &mut |s| {
@@ -138,7 +141,9 @@ pub fn analyse(func: &Func, wrt: &[bool]) -> Analysis {
         .vars
         .iter()
         .map(|v| match v.origin {
-            Origin::Param(_) | Origin::LoopIndex => true,
+            // An output parameter is written.
+            Origin::Param(_) => v.assignments == 0,
+            Origin::LoopIndex => true,
             Origin::Local => v.assignments == 1 && v.initialised,
             Origin::Result | Origin::ExitFlag => false,
         })
@@ -287,7 +292,7 @@ fn need_expr(e: &Expr, value: bool, an: &Analysis, needed: &mut [bool]) {
                 needed[*v] = true;
             }
         }
-        Expr::Neg(a, _) | Expr::Cast(a, _, _) | Expr::Copy(a, _) | Expr::Ref(a, _) => {
+        Expr::Neg(a, _) | Expr::Cast(a, _, _) | Expr::Copy(a, _, _) | Expr::Ref(a, _) => {
             need_expr(a, value, an, needed)
         }
         // The callee's pullback runs its forward sweep again from the

@@ -126,9 +126,9 @@ impl Gen<'_> {
                 quote_spanned!(*span=> #a as #ty)
             }
             Expr::Opaque(p, _) | Expr::Empty(p) => self.passive_tokens(p),
-            Expr::Copy(a, span) => {
+            Expr::Copy(a, owned, span) => {
                 let a = self.print(a);
-                quote_spanned!(*span=> ::autodiff::__private::snapshot(&#a))
+                copy_tokens(&a, *owned, *span)
             }
             Expr::Splat {
                 elem,
@@ -276,14 +276,9 @@ impl Gen<'_> {
                     kind: NodeKind::Cast(Box::new(a)),
                 }
             }
-            Expr::Copy(a, span) => {
+            Expr::Copy(a, owned, span) => {
                 let a = self.anf(a, out);
-                let av = &a.val;
-                let val = self.bind(
-                    "t",
-                    quote_spanned!(*span=> ::autodiff::__private::snapshot(&#av)),
-                    out,
-                );
+                let val = self.bind("t", copy_tokens(&a.val, *owned, *span), out);
                 Node {
                     val,
                     kind: NodeKind::Copy(Box::new(a)),
@@ -542,5 +537,14 @@ trait LitString {
 impl LitString for syn::Lit {
     fn to_token_stream_string(&self) -> String {
         quote::ToTokens::to_token_stream(self).to_string()
+    }
+}
+
+/// A copy of a buffer: owned (`to_vec`) or of the same type (`clone`).
+fn copy_tokens(a: &TokenStream, owned: bool, span: proc_macro2::Span) -> TokenStream {
+    if owned {
+        quote_spanned!(span=> ::autodiff::__private::owned(&#a))
+    } else {
+        quote_spanned!(span=> ::autodiff::__private::snapshot(&#a))
     }
 }

@@ -37,7 +37,9 @@ pub fn body(
     let mut prologue = TokenStream::new();
     let mut rule_buffers = Vec::new();
     for (p, b) in sig.params.iter().zip(buffers) {
-        let Some((kind, _)) = &p.kind else { continue };
+        let (Some((kind, _)), false) = (&p.kind, p.out) else {
+            continue;
+        };
         let pi = &p.ident;
         match b {
             Some(b) if !optional => {
@@ -65,10 +67,11 @@ pub fn body(
     let rule_ref = Ident::new("rule", proc_macro2::Span::mixed_site());
     let bind = if func.sig.generics.params.is_empty() {
         let tys = sig.params.iter().map(|p| &p.ty);
-        let seed_ty = sig.result.0.seed_type(&sig.result.1);
+        let seed_ty = sig.seed_type();
         let bufs = sig
             .params
             .iter()
+            .filter(|p| !p.out)
             .filter_map(|p| p.kind.as_ref())
             .map(|(k, e)| k.buffer_type(e));
         quote_spanned!(span=> let #rule_ref: fn(#(#tys,)* #seed_ty, #(#bufs),*) = #rule;)

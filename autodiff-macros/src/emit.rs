@@ -133,7 +133,7 @@ pub(crate) fn check_rules(f: &Func, an: &Analysis, diag: &mut Diagnostics) {
                 )
             }
             Expr::Call(c) => c.args.iter().for_each(|a| expr(a, an, diag)),
-            Expr::Neg(a, _) | Expr::Cast(a, _, _) | Expr::Copy(a, _) | Expr::Ref(a, _) => expr(a, an, diag),
+            Expr::Neg(a, _) | Expr::Cast(a, _, _) | Expr::Copy(a, _, _) | Expr::Ref(a, _) => expr(a, an, diag),
             Expr::Bin(_, a, b, _) => {
                 expr(a, an, diag);
                 expr(b, an, diag);
@@ -184,19 +184,20 @@ fn signatures(
             quote!(#i: #t)
         })
         .collect();
-    let (kind, elem) = &sig.result;
     let ret = match &func.sig.output {
         syn::ReturnType::Type(_, t) => quote!(#t),
         syn::ReturnType::Default => quote!(()),
     };
-    let seed_ty = kind.seed_type(elem);
+    let seed_ty = sig.seed_type();
     let bufs = sig.params.iter().zip(buffers).filter_map(|(p, b)| {
         let (b, (kind, elem)) = (b.as_ref()?, p.kind.as_ref()?);
         let ty = kind.buffer_type(elem);
         Some(quote!(#b: #ty))
     });
-    let vjp = quote!(#vis fn #vjp_name #generics (#(#params,)* #seed: #seed_ty, #(#bufs),*) -> #ret #where_clause);
-    let grad = matches!(kind, Kind::Scalar).then(|| {
+    // The return type as the user wrote it (no `-> ()` for clippy to flag).
+    let output = &func.sig.output;
+    let vjp = quote!(#vis fn #vjp_name #generics (#(#params,)* #seed: #seed_ty, #(#bufs),*) #output #where_clause);
+    let grad = sig.scalar_output().then(|| {
         let grads: Vec<TokenStream> = sig
             .params
             .iter()
@@ -297,7 +298,7 @@ fn vjp_item(
 /// Lints the generated bodies may trip in ways the user's code does not
 /// (CONTRIBUTING.md justifies each).
 pub(crate) fn generated_allows() -> TokenStream {
-    quote!(#[allow(dead_code, unused_mut, unused_variables, unused_assignments, unused_parens, unreachable_code, clippy::too_many_arguments, clippy::needless_range_loop, clippy::clone_on_copy)])
+    quote!(#[allow(dead_code, unused_mut, unused_variables, unused_assignments, unused_parens, unreachable_code, clippy::too_many_arguments, clippy::needless_range_loop, clippy::clone_on_copy, clippy::type_complexity)])
 }
 
 /// Checks at entry that a buffer has its parameter's shape.
@@ -325,10 +326,17 @@ pub(crate) fn body(
     diag: &mut Diagnostics,
 ) -> TokenStream {
     let mut gen = Gen::new(f, an, names, diag);
+    let seeds = Seeds::new(sig, f, seed);
     // Adjoints: the caller's buffers for parameters, locals otherwise.
     let mut adj_decls = TokenStream::new();
     for (id, var) in f.vars.iter().enumerate() {
         if !an.active[id] {
+            continue;
+        }
+        if let Some(init) = seeds.init(id, &var.ident) {
+            let a = gen.names.fresh(&format!("{}_adj", var.ident));
+            adj_decls.extend(quote!(let mut #a = #init;));
+            gen.adjoints[id] = Some(quote!(#a));
             continue;
         }
         gen.adjoints[id] = Some(match var.origin {
@@ -340,17 +348,7 @@ pub(crate) fn body(
             Origin::Local | Origin::Result => {
                 let a = gen.names.fresh(&format!("{}_adj", var.ident));
                 let v = &var.ident;
-                if var.origin == Origin::Result {
-                    let init = match &sig.result.0 {
-                        Kind::Scalar => quote!(#seed),
-                        Kind::Array(_) => quote!(*#seed),
-                        _ => quote!({
-                            ::autodiff::__private::check_len("seed", "result", #seed.len(), #v.len());
-                            #seed.to_vec()
-                        }),
-                    };
-                    adj_decls.extend(quote!(let mut #a = #init;));
-                } else if var.shape == Shape::Scalar {
+                if var.shape == Shape::Scalar {
                     adj_decls.extend(quote!(let mut #a = 0.0;));
                 } else {
                     adj_decls.extend(quote!(let mut #a = ::autodiff::__private::zero_like(&#v);));
@@ -377,17 +375,83 @@ pub(crate) fn body(
         let i = &f.vars[v].ident;
         quote!(let mut #i: u8 = 0;)
     });
-    let value = &f.vars[f.result].ident;
+    let value = seeds.value();
+    // The reverse sweep restores what the forward sweep overwrote, output
+    // parameters included: their final contents are put back after it.
+    let (mut keep, mut put_back) = (TokenStream::new(), TokenStream::new());
+    for &v in &f.outputs {
+        if matches!(f.vars[v].origin, Origin::Param(_)) && an.needed[v] {
+            let (id, kept) = (&f.vars[v].ident, gen.names.fresh("kept"));
+            keep.extend(quote!(let #kept = ::autodiff::__private::owned(&#id);));
+            put_back.extend(quote!(#id.copy_from_slice(&#kept[..]);));
+        }
+    }
     let (fwd, rev) = (sweeps.fwd, sweeps.rev);
     quote! {
         #fields
         #exit
         #decls
         #fwd
+        #keep
         #adj_decls
         #rev
+        #put_back
         #epilogue
         #value
+    }
+}
+
+/// Where each output's seed is and what the function returns.
+struct Seeds<'a> {
+    sig: &'a Signature,
+    f: &'a Func,
+    seed: &'a Ident,
+}
+
+impl<'a> Seeds<'a> {
+    fn new(sig: &'a Signature, f: &'a Func, seed: &'a Ident) -> Self {
+        Seeds { sig, f, seed }
+    }
+
+    /// The initial adjoint of output `v` (named `name`): its seed.
+    fn init(&self, v: VarId, name: &Ident) -> Option<TokenStream> {
+        let k = self.f.outputs.iter().position(|o| *o == v)?;
+        let (kind, _) = self.sig.outputs()[k];
+        let (seed, label) = if self.f.outputs.len() == 1 && !self.sig.tuple {
+            let s = self.seed;
+            (quote!(#s), "seed".to_string())
+        } else {
+            let (s, i) = (self.seed, syn::Index::from(k));
+            (quote!(#s.#i), format!("seed.{k}"))
+        };
+        let what = match self.f.vars[v].origin {
+            Origin::Param(_) => name.to_string(),
+            _ if self.sig.tuple => format!("result.{k}"),
+            _ => "result".to_string(),
+        };
+        Some(match kind {
+            Kind::Scalar => seed,
+            Kind::Array(_) => quote!(*#seed),
+            _ => quote!({
+                ::autodiff::__private::check_len(#label, #what, #seed.len(), #name.len());
+                #seed.to_vec()
+            }),
+        })
+    }
+
+    /// The returned value: the result, or the tuple of its parts.
+    fn value(&self) -> TokenStream {
+        let result = &self.f.vars[self.f.result].ident;
+        if self.f.returns_unit() {
+            return TokenStream::new();
+        }
+        if !self.sig.tuple {
+            return quote!(#result);
+        }
+        let parts = self.f.outputs[1..self.sig.results.len()]
+            .iter()
+            .map(|v| &self.f.vars[*v].ident);
+        quote!((#result, #(#parts,)*))
     }
 }
 

@@ -132,7 +132,9 @@ pub enum Expr {
     Opaque(Passive, Opaque),
     /// A copy of a whole buffer: `v.clone()`, `v.to_vec()`, or a buffer
     /// variable used by value.
-    Copy(Box<Expr>, Span),
+    /// `true` for `to_vec`/`to_owned`, which make an owned buffer of a
+    /// slice; `false` for `clone` and whole uses, which keep the type.
+    Copy(Box<Expr>, bool, Span),
     /// `vec![e; n]` / `[e; N]`.
     Splat {
         elem: Box<Expr>,
@@ -256,8 +258,20 @@ pub enum Stmt {
 pub struct Func {
     pub vars: Vec<Var>,
     pub body: Vec<Stmt>,
+    /// What `return` assigns: the value, or the first part of a tuple.
     pub result: VarId,
+    /// Every seeded output in seed order: the result (unless it is `()`),
+    /// the other parts of a returned tuple, the output parameters.
+    pub outputs: Vec<VarId>,
     pub exit_flag: Option<VarId>,
+}
+
+impl Func {
+    /// The function returns `()`: its outputs are parameters, and its result
+    /// variable is never written out.
+    pub fn returns_unit(&self) -> bool {
+        !self.outputs.contains(&self.result)
+    }
 }
 
 impl Stmt {
@@ -331,7 +345,7 @@ impl Expr {
         let e = match self {
             Expr::Neg(a, s) => Expr::Neg(Box::new(a.map(f)), s),
             Expr::Cast(a, t, s) => Expr::Cast(Box::new(a.map(f)), t, s),
-            Expr::Copy(a, s) => Expr::Copy(Box::new(a.map(f)), s),
+            Expr::Copy(a, o, s) => Expr::Copy(Box::new(a.map(f)), o, s),
             Expr::Ref(a, s) => Expr::Ref(Box::new(a.map(f)), s),
             Expr::Bin(op, a, b, s) => Expr::Bin(op, Box::new(a.map(f)), Box::new(b.map(f)), s),
             Expr::Prim {
@@ -381,7 +395,9 @@ impl Expr {
     pub fn each(&self, f: &mut impl FnMut(&Expr)) {
         f(self);
         match self {
-            Expr::Neg(a, _) | Expr::Cast(a, _, _) | Expr::Copy(a, _) | Expr::Ref(a, _) => a.each(f),
+            Expr::Neg(a, _) | Expr::Cast(a, _, _) | Expr::Copy(a, _, _) | Expr::Ref(a, _) => {
+                a.each(f)
+            }
             Expr::Bin(_, a, b, _) => {
                 a.each(f);
                 b.each(f);
@@ -404,7 +420,7 @@ impl Expr {
                 out.push(*v);
                 idx.iter().for_each(|p| out.extend(&p.reads));
             }
-            Expr::Neg(e, _) | Expr::Cast(e, _, _) | Expr::Copy(e, _) | Expr::Ref(e, _) => {
+            Expr::Neg(e, _) | Expr::Cast(e, _, _) | Expr::Copy(e, _, _) | Expr::Ref(e, _) => {
                 e.reads(out)
             }
             Expr::Call(c) => c.args.iter().for_each(|a| a.reads(out)),

@@ -47,7 +47,7 @@ pub fn companion(
     // a derivative rule: then the public `wrt` (which is known to work), and
     // the others get no buffer, so a caller with an active argument there is
     // a compile error rather than a wrong gradient.
-    let every: Vec<bool> = sig.params.iter().map(|p| p.kind.is_some()).collect();
+    let every = sig.float_inputs();
     let all = activity::analyse(f, &every);
     let mut probe = Diagnostics::default();
     check_rules(f, &all, &mut probe);
@@ -94,7 +94,7 @@ pub fn custom(
     names: &mut Names,
 ) -> TokenStream {
     let (seed, buffers) = seed_and_buffers(sig, names);
-    let every: Vec<bool> = sig.params.iter().map(|p| p.kind.is_some()).collect();
+    let every = sig.float_inputs();
     let optional: Vec<Option<Ident>> = buffers.iter().cloned().map(Some).collect();
     let body = crate::custom::body(func, sig, rule, &seed, &optional, true);
     let head = head(func, sig, &seed, &buffers, &every);
@@ -118,7 +118,7 @@ pub fn stub(func: &syn::ItemFn, sig: &Signature) -> TokenStream {
     let buffers: Vec<Ident> = (0..sig.params.len())
         .map(|i| quote::format_ident!("d_{}", i, span = proc_macro2::Span::mixed_site()))
         .collect();
-    let every: Vec<bool> = sig.params.iter().map(|p| p.kind.is_some()).collect();
+    let every = sig.float_inputs();
     let head = head(func, sig, &seed, &buffers, &every);
     wrap(
         func,
@@ -161,7 +161,7 @@ fn head(
         let (i, t) = (&p.ident, &p.ty);
         quote!(#i: #t)
     });
-    let seed_ty = sig.result.0.seed_type(&sig.result.1);
+    let seed_ty = sig.seed_type();
     let bufs = sig.params.iter().zip(buffers).zip(wrt).map(|((p, b), on)| {
         let ty = match (&p.kind, on) {
             (Some((kind, elem)), true) => kind.buffer_type(elem),
@@ -169,9 +169,6 @@ fn head(
         };
         quote!(#b: ::core::option::Option<#ty>)
     });
-    let ret = match &func.sig.output {
-        syn::ReturnType::Type(_, t) => quote!(#t),
-        syn::ReturnType::Default => quote!(()),
-    };
-    quote!(#vis fn pullback #generics (#(#params,)* #seed: #seed_ty, #(#bufs),*) -> #ret #where_clause)
+    let output = &func.sig.output;
+    quote!(#vis fn pullback #generics (#(#params,)* #seed: #seed_ty, #(#bufs),*) #output #where_clause)
 }

@@ -396,6 +396,10 @@ impl<'a> Gen<'a> {
         let id = info.ident.clone();
         let hoisted = self.an.hoisted[var];
         let ty = info.ty.as_ref().map(|t| quote!(: #t));
+        if var == self.f.result && self.f.returns_unit() {
+            // Outputs are parameters: there is no value to hold.
+            return Sweeps::default();
+        }
         if info.origin == Origin::Result && init.is_none() {
             return Sweeps {
                 fwd: quote!(let mut #id #ty = ::core::default::Default::default();),
@@ -453,6 +457,10 @@ impl<'a> Gen<'a> {
     }
 
     fn assign(&mut self, place: &Place, op: AssignOp, value: &Expr, ctx: Ctx) -> Sweeps {
+        if place.var() == self.f.result && self.f.returns_unit() {
+            // `return;`: nothing to assign.
+            return Sweeps::default();
+        }
         let target = match place {
             Place::Var(v) => self.ident(*v),
             Place::Index(v, idx) => {
@@ -466,10 +474,8 @@ impl<'a> Gen<'a> {
             AssignOp::Sub => quote!(-=),
         };
         // `s = s * x` is written back as `s *= x`, as the user wrote it.
-        if let (AssignOp::Set, Place::Var(v), Expr::Bin(bop @ (BinOp::Mul | BinOp::Div), a, b, _)) =
-            (op, place, value)
-        {
-            if matches!(**a, Expr::Var(w, _) if w == *v) {
+        if let (AssignOp::Set, Expr::Bin(bop @ (BinOp::Mul | BinOp::Div), a, b, _)) = (op, value) {
+            if reads_place(a, place) {
                 let sym = if *bop == BinOp::Mul {
                     quote!(*=)
                 } else {
@@ -662,5 +668,21 @@ impl<'a> Gen<'a> {
             fwd: quote!(let mut #n: usize = 0; #looped #save_n),
             rev: quote!(for _ in 0..#load_n { #br }),
         }
+    }
+}
+
+/// Whether `e` reads exactly `place` (`s` for `s`, `v[i]` for `v[i]`).
+fn reads_place(e: &Expr, place: &Place) -> bool {
+    let same = |a: &[Passive], b: &[Passive]| {
+        a.len() == b.len()
+            && a.iter().zip(b).all(|(a, b)| {
+                let (a, b) = (&a.expr, &b.expr);
+                quote!(#a).to_string() == quote!(#b).to_string()
+            })
+    };
+    match (e, place) {
+        (Expr::Var(w, _), Place::Var(v)) => w == v,
+        (Expr::Index(w, i), Place::Index(v, j)) => w == v && same(i, j),
+        _ => false,
     }
 }

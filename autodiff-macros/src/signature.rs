@@ -9,6 +9,11 @@
 //! | `[T; N]`, `&[T; N]`              | `[T; N]`            | `&mut [T; N]`    |
 //! | `&[Vec<T>]`, `Vec<Vec<T>>`       | `Vec<Vec<T>>`       | `&mut [Vec<T>]`  |
 //! | `S`, `&S` (a struct in `wrt`)    | `S`                 | `&mut S`         |
+//!
+//! Outputs are the returned value, each part of a returned tuple, and each
+//! output parameter `out: &mut [T]` / `&mut [T; N]` (its initial contents are
+//! constants). `_vjp` takes one seed per output, a tuple when there are
+//! several: `fn f(x: f64) -> (f64, Vec<f64>)` gets `seed: (f64, &[f64])`.
 
 use crate::args::Args;
 use crate::diagnostics::Diagnostics;
@@ -37,12 +42,17 @@ pub struct Param {
     /// `Some` for a differentiable parameter, with `elem` the float type.
     pub kind: Option<(Kind, Type)>,
     pub wrt: bool,
+    /// An output parameter `&mut [T]`: written, seeded, never differentiated.
+    pub out: bool,
 }
 
 pub struct Signature {
     pub params: Vec<Param>,
-    /// The result's shape and float type.
-    pub result: (Kind, Type),
+    /// The returned value's shape and float type: one entry, one per part of
+    /// a returned tuple, or none for `()` (with output parameters).
+    pub results: Vec<(Kind, Type)>,
+    /// The function returns a tuple (of one or more parts).
+    pub tuple: bool,
 }
 
 fn is_float(ty: &Type) -> bool {
@@ -177,10 +187,19 @@ pub fn analyse(sig: &syn::Signature, args: &Args, diag: &mut Diagnostics) -> Opt
                 }
                 if let Type::Reference(r) = &*pt.ty {
                     if r.mutability.is_some() {
-                        diag.error(
-                            &pt.ty,
-                            "`&mut` parameters are not supported; return the result instead",
-                        );
+                        match output_kind(&r.elem) {
+                            Some(kind) => params.push(Param {
+                                ident,
+                                ty: (*pt.ty).clone(),
+                                kind: Some(kind),
+                                wrt: false,
+                                out: true,
+                            }),
+                            None => diag.error(
+                                &pt.ty,
+                                "a `&mut` parameter is an output the function writes into, and must be a slice `&mut [f64]` or an array `&mut [f64; N]` of floats; return a number or a `Vec` instead",
+                            ),
+                        }
                         continue;
                     }
                 }
@@ -189,6 +208,7 @@ pub fn analyse(sig: &syn::Signature, args: &Args, diag: &mut Diagnostics) -> Opt
                     ty: (*pt.ty).clone(),
                     kind: classify(&pt.ty),
                     wrt: false,
+                    out: false,
                 });
             }
         }
@@ -198,7 +218,7 @@ pub fn analyse(sig: &syn::Signature, args: &Args, diag: &mut Diagnostics) -> Opt
     match &args.wrt {
         None => {
             for p in &mut params {
-                p.wrt = p.kind.is_some();
+                p.wrt = p.kind.is_some() && !p.out;
             }
             if !params.iter().any(|p| p.wrt) && !diag.has_errors() {
                 diag.error(
@@ -216,6 +236,10 @@ pub fn analyse(sig: &syn::Signature, args: &Args, diag: &mut Diagnostics) -> Opt
                             "`wrt` names `{name}`, which is not a parameter of `{}`",
                             sig.ident
                         ),
+                    ),
+                    Some(p) if p.out => diag.error(
+                        name,
+                        format!("`{name}` is an output parameter: it is seeded, not differentiated; `wrt` names inputs"),
                     ),
                     Some(p) if p.kind.is_none() && !p.wrt && struct_type(&p.ty).is_some() => {
                         if let Some(st) = struct_type(&p.ty) {
@@ -242,21 +266,20 @@ pub fn analyse(sig: &syn::Signature, args: &Args, diag: &mut Diagnostics) -> Opt
         }
     }
 
-    let result = match &sig.output {
-        ReturnType::Type(_, ty) => match classify(ty) {
-            Some((kind @ (Kind::Scalar | Kind::Slice | Kind::Array(_)), elem))
-                if !matches!(**ty, Type::Reference(_)) =>
-            {
-                Some((kind, elem))
+    let outputs = params.iter().any(|p| p.out);
+    let (results, tuple) = match &sig.output {
+        ReturnType::Type(_, ty) => match &**ty {
+            Type::Tuple(t) if t.elems.is_empty() && outputs => (Some(Vec::new()), false),
+            Type::Tuple(t) if !t.elems.is_empty() => {
+                let parts: Vec<_> = t.elems.iter().map(|e| result_kind(e, diag)).collect();
+                (parts.into_iter().collect(), true)
             }
-            _ => {
-                diag.error(ty, "a differentiated function must return `f64` or `f32`, or a `Vec` or array of them");
-                None
-            }
+            ty => (result_kind(ty, diag).map(|r| vec![r]), false),
         },
+        ReturnType::Default if outputs => (Some(Vec::new()), false),
         ReturnType::Default => {
-            diag.error(&sig.ident, "a differentiated function must return a value: `f64` or `f32`, or a `Vec` or array of them");
-            None
+            diag.error(&sig.ident, "a differentiated function must return a value: `f64` or `f32`, a `Vec` or array of them, or a tuple of these; or write its result into a `&mut [f64]` parameter");
+            (None, false)
         }
     };
     // A method's body speaks of `self`, which nothing below models.
@@ -265,8 +288,76 @@ pub fn analyse(sig: &syn::Signature, args: &Args, diag: &mut Diagnostics) -> Opt
     }
     Some(Signature {
         params,
-        result: result?,
+        results: results?,
+        tuple,
     })
+}
+
+/// The shape of a returned value (or of one part of a returned tuple).
+fn result_kind(ty: &Type, diag: &mut Diagnostics) -> Option<(Kind, Type)> {
+    match classify(ty) {
+        Some((kind @ (Kind::Scalar | Kind::Slice | Kind::Array(_)), elem))
+            if !matches!(ty, Type::Reference(_)) =>
+        {
+            Some((kind, elem))
+        }
+        _ => {
+            diag.error(ty, "a differentiated function must return `f64` or `f32`, a `Vec` or array of them, or a tuple of these");
+            None
+        }
+    }
+}
+
+/// The shape of an output parameter `&mut [T]` / `&mut [T; N]`.
+fn output_kind(ty: &Type) -> Option<(Kind, Type)> {
+    match ty {
+        Type::Slice(s) if is_float(&s.elem) => Some((Kind::Slice, (*s.elem).clone())),
+        Type::Array(a) if is_float(&a.elem) => {
+            Some((Kind::Array(a.len.clone()), (*a.elem).clone()))
+        }
+        Type::Paren(p) => output_kind(&p.elem),
+        _ => None,
+    }
+}
+
+impl Signature {
+    /// Every output with a seed: the result's parts, then the output
+    /// parameters in order.
+    pub fn outputs(&self) -> Vec<&(Kind, Type)> {
+        let outs = self.params.iter().filter(|p| p.out);
+        self.results
+            .iter()
+            .chain(outs.filter_map(|p| p.kind.as_ref()))
+            .collect()
+    }
+
+    /// The type of `_vjp`'s seed: one output's cotangent, or a tuple of them.
+    pub fn seed_type(&self) -> TokenStream {
+        let tys: Vec<TokenStream> = self
+            .outputs()
+            .into_iter()
+            .map(|(k, e)| k.seed_type(e))
+            .collect();
+        match &tys[..] {
+            [one] if !self.tuple => one.clone(),
+            _ => quote!((#(#tys,)*)),
+        }
+    }
+
+    /// `_grad` exists when the one output is a scalar result.
+    pub fn scalar_output(&self) -> bool {
+        let outputs = self.outputs();
+        !self.tuple && outputs.len() == 1 && matches!(self.results.first(), Some((Kind::Scalar, _)))
+    }
+
+    /// The parameters with a gradient in a pullback companion: every float
+    /// input (output parameters are seeded, not differentiated).
+    pub fn float_inputs(&self) -> Vec<bool> {
+        self.params
+            .iter()
+            .map(|p| p.kind.is_some() && !p.out)
+            .collect()
+    }
 }
 
 impl Kind {

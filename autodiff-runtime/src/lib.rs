@@ -36,6 +36,58 @@ pub fn detach<T>(x: T) -> T {
     x
 }
 
+/// An owned copy of a buffer however the function holds it: `v.to_vec()` or
+/// `v.clone()` of a slice parameter is a `Vec`, not a second reference.
+#[doc(hidden)]
+#[inline(always)]
+pub fn owned<T: Owned + ?Sized>(x: &T) -> T::Copy {
+    x.owned()
+}
+
+/// Buffers [`owned`] copies, through any number of references.
+#[doc(hidden)]
+pub trait Owned {
+    /// The owned buffer.
+    type Copy;
+    /// An owned copy.
+    fn owned(&self) -> Self::Copy;
+}
+
+impl<T: Clone> Owned for [T] {
+    type Copy = Vec<T>;
+    fn owned(&self) -> Vec<T> {
+        self.to_vec()
+    }
+}
+
+impl<T: Clone> Owned for Vec<T> {
+    type Copy = Vec<T>;
+    fn owned(&self) -> Vec<T> {
+        self.clone()
+    }
+}
+
+impl<T: Clone, const N: usize> Owned for [T; N] {
+    type Copy = [T; N];
+    fn owned(&self) -> [T; N] {
+        self.clone()
+    }
+}
+
+impl<T: Owned + ?Sized> Owned for &T {
+    type Copy = T::Copy;
+    fn owned(&self) -> T::Copy {
+        (**self).owned()
+    }
+}
+
+impl<T: Owned + ?Sized> Owned for &mut T {
+    type Copy = T::Copy;
+    fn owned(&self) -> T::Copy {
+        (**self).owned()
+    }
+}
+
 /// Moves a value out, leaving its default: how the forward sweep saves a
 /// buffer it is about to overwrite without copying it.
 #[doc(hidden)]

@@ -297,7 +297,10 @@ impl Lower<'_> {
             return self.opaque(e, Opaque::Constant);
         }
         if matches!(name.as_str(), "clone" | "to_vec" | "to_owned") && m.args.is_empty() {
-            return Expr::Copy(Box::new(self.value(&m.receiver)), span);
+            // `x.clone()` of a slice `x: &[f64]` is the same reference;
+            // `x.to_vec()` is an owned buffer.
+            let owned = name != "clone";
+            return Expr::Copy(Box::new(self.value(&m.receiver)), owned, span);
         }
         if m.turbofish.is_none() {
             if let Some(prim) = rules::method(&name) {

@@ -18,6 +18,7 @@ mod expr;
 mod iterators;
 mod loops;
 mod matching;
+mod outputs;
 mod shape;
 mod structs;
 mod tuples;
@@ -26,7 +27,7 @@ use crate::diagnostics::Diagnostics;
 use crate::ir::*;
 use crate::names::Names;
 use crate::signature::{Kind, Signature};
-use proc_macro2::{Ident, Span};
+use proc_macro2::Ident;
 use std::collections::HashMap;
 use syn::spanned::Spanned;
 
@@ -44,6 +45,8 @@ pub struct Lower<'a> {
     hidden_count: usize,
     /// Targets of tuple-valued branches (see `tuples`).
     tuple_sinks: Vec<tuples::Target>,
+    /// The returned tuple's other parts and output parameters (see `outputs`).
+    returns: outputs::Returns,
     /// Parameters that are differentiable structs, and the variables made
     /// for their fields, by parameter and member path.
     structs: std::collections::HashSet<VarId>,
@@ -89,6 +92,7 @@ pub fn lower(
         without_derivative: None,
         hidden_count: 0,
         tuple_sinks: Vec::new(),
+        returns: Default::default(),
         structs: Default::default(),
         fields: HashMap::new(),
     };
@@ -107,17 +111,12 @@ pub fn lower(
         l.vars[id].initialised = true;
         l.scopes[0].insert(p.ident.to_string(), Binding::Var(id));
     }
-    let result_shape = match &sig.result.0 {
-        Kind::Scalar => Shape::Scalar,
-        _ => Shape::Array(1),
-    };
-    l.result = l.push_var(
-        Ident::new("value", Span::call_site()),
-        Origin::Result,
-        None,
-        result_shape,
-    );
-    l.block_tail(body, Sink::Return);
+    l.declare_outputs(sig);
+    if l.returns.unit {
+        l.block_stmts(body);
+    } else {
+        l.block_tail(body, Sink::Return);
+    }
     let body = l.out.pop().unwrap_or_default();
     shape::infer_shapes(&mut l.vars, &body);
     shape::settle_calls(&mut l.vars, &body);
@@ -126,10 +125,15 @@ pub fn lower(
     // Named last, so the user's names keep their spelling.
     let result = l.result;
     l.vars[result].ident = l.names.fresh("value");
+    for &v in &l.returns.parts {
+        l.vars[v].ident = l.names.fresh("value");
+    }
+    let outputs = l.returns.outputs(result);
     Func {
         vars: l.vars,
         body,
         result,
+        outputs,
         exit_flag: None,
     }
 }
@@ -285,6 +289,9 @@ impl<'a> Lower<'a> {
                     let target = self.tuple_sinks[k].clone();
                     return self.assign_parts(&target, e);
                 }
+                if let (Sink::Return, true) = (sink, self.returns.tuple) {
+                    return self.return_tuple(e);
+                }
                 let value = self.value(e);
                 let span = e.span();
                 match sink {
@@ -422,7 +429,9 @@ impl<'a> Lower<'a> {
 
     fn note_assignment(&mut self, place: &Place, at: &syn::Expr) {
         let v = place.var();
-        if let Origin::Param(_) = self.vars[v].origin {
+        if self.returns.is_output(v) {
+            self.note_output_write(place, at);
+        } else if let Origin::Param(_) = self.vars[v].origin {
             let name = self.vars[v].ident.to_string();
             self.diag.error(
                 at,
@@ -568,6 +577,7 @@ impl<'a> Lower<'a> {
             }
             E::Return(r) => match &r.expr {
                 Some(v) => self.tail(v, Sink::Return),
+                None if self.returns.unit => self.return_unit(r),
                 None => self
                     .diag
                     .error(r, "`return` needs a value in a differentiated function"),

@@ -8,7 +8,7 @@ use crate::ir::*;
 pub(super) fn copy_buffers(body: Vec<Stmt>, vars: &[Var]) -> Vec<Stmt> {
     let whole = |e: Expr| match e {
         Expr::Var(v, span) if matches!(vars[v].shape, Shape::Array(_)) => {
-            Expr::Copy(Box::new(Expr::Var(v, span)), span)
+            Expr::Copy(Box::new(Expr::Var(v, span)), false, span)
         }
         e => e,
     };
@@ -117,7 +117,7 @@ pub(super) fn infer_shapes(vars: &mut [Var], body: &[Stmt]) {
                 Shape::Array(k) if k as usize > idx.len() => Shape::Array(k - idx.len() as u8),
                 _ => Shape::Unknown,
             },
-            Expr::Copy(a, _) => shape(a, vars),
+            Expr::Copy(a, _, _) => shape(a, vars),
             Expr::Splat { elem, .. } => deeper(shape(elem, vars)),
             Expr::List { elems, .. } => {
                 deeper(elems.first().map_or(Shape::Scalar, |x| shape(x, vars)))
