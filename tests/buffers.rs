@@ -211,3 +211,41 @@ fn arrays_longer_than_32_elements() {
         check(|p| long_arrays(p, flag), &x, &g);
     }
 }
+
+// ---- whole rows of a local `Vec<Vec<f64>>` overwritten in a loop ---------
+
+#[differentiate]
+fn cell(w: &[f64], c: &[f64]) -> Vec<f64> {
+    let mut z = vec![0.0; c.len()];
+    for i in 0..c.len() {
+        z[i] = w[i] * c[i].sin() + c[i];
+    }
+    z
+}
+
+/// Rows replaced by call results, by a copy of another row, and by a row
+/// computed from itself: each saved and restored for the reverse sweep.
+#[differentiate(wrt(w))]
+fn rows_overwritten(w: &[f64], state: &[Vec<f64>]) -> f64 {
+    let mut st = state.to_vec();
+    for t in 0..3 {
+        st[1] = cell(w, &st[0]);
+        st[0] = cell(w, &st[1]);
+        if t == 1 {
+            st[1] = st[0].clone();
+        }
+    }
+    let mut other = vec![vec![1.0; 2]; 2];
+    other[0] = cell(w, &other[0]);
+    other[0] = cell(w, &other[0]);
+    st[0][0] * st[1][1] + other[0][1]
+}
+
+#[test]
+fn whole_rows_overwritten() {
+    let w = [0.5, 1.5];
+    let state = vec![vec![0.3, 0.2], vec![0.1, 0.9]];
+    let (v, g) = rows_overwritten_grad(&w, &state);
+    assert_eq!(v, rows_overwritten(&w, &state));
+    check(|p| rows_overwritten(p, &state), &w, &g);
+}

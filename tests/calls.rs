@@ -282,3 +282,33 @@ fn f32_calls() {
     let want = 3.0 * x.sin().powi(2) * x.cos() + 1.0;
     assert!((d - want).abs() < 1e-5, "{d} vs {want}");
 }
+
+// ---- a call's result passed by reference to another call ---------------
+
+#[differentiate]
+fn doubled(y: &[f64]) -> Vec<f64> {
+    let mut z = vec![0.0; y.len()];
+    for i in 0..y.len() {
+        z[i] = 2.0 * y[i] * y[i];
+    }
+    z
+}
+
+#[differentiate]
+fn weighted(y: &[f64], w: f64) -> f64 {
+    y[0] * w + y[1].sin()
+}
+
+#[differentiate]
+fn nested_by_reference(x: &[f64], w: f64) -> f64 {
+    weighted(&doubled(&doubled(x)), w) + weighted(&vec![x[1], w], 2.0) + weighted(&[w, x[0]], w)
+}
+
+#[test]
+fn a_call_result_passed_by_reference() {
+    let (x, w) = ([0.7, -0.4], 1.3);
+    let (v, (dx, dw)) = nested_by_reference_grad(&x, w);
+    assert_eq!(v, nested_by_reference(&x, w));
+    check(|p| nested_by_reference(p, w), &x, &dx);
+    check(|p| nested_by_reference(&x, p[0]), &[w], &[dw]);
+}

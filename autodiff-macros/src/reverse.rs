@@ -246,7 +246,20 @@ impl<'a> Gen<'a> {
             Place::Index(v, idx) => {
                 let id = self.ident(*v);
                 let i = self.index_tokens(idx);
-                (quote!(#id #i), quote!(#id #i))
+                let row = self.f.vars[*v].shape == Shape::Array(2) && idx.len() == 1;
+                if row && reads_itself {
+                    (
+                        quote!(::autodiff::__private::snapshot(&#id #i)),
+                        quote!(#id #i),
+                    )
+                } else if row {
+                    (
+                        quote!(::autodiff::__private::take(&mut #id #i)),
+                        quote!(#id #i),
+                    )
+                } else {
+                    (quote!(#id #i), quote!(#id #i))
+                }
             }
         }
     }

@@ -436,7 +436,15 @@ impl Lower<'_> {
                     syn::Expr::Index(_) => self
                         .index_chain(&r.expr)
                         .map(|(v, idx)| Expr::Index(v, idx)),
-                    _ => None,
+                    // `&g(x)`, `&vec![..]`: the value goes into a variable
+                    // first, so its gradient flows like a named one's.
+                    e => {
+                        let value = self.value(e);
+                        let name = self.hidden("arg", e.span());
+                        let v = self.declare_unscoped(&name, Origin::Local, None);
+                        self.emit_let(v, value);
+                        Some(Expr::Var(v, a.span()))
+                    }
                 };
                 return match inner {
                     Some(inner) => Expr::Ref(Box::new(inner), a.span()),
