@@ -1,0 +1,115 @@
+//! Loops: a `for` over a range runs backwards in the reverse sweep; other
+//! loops count their trips (and record their indices) so the reverse sweep
+//! runs the body as often, last iteration first.
+
+use super::{Gen, Store, Sweeps};
+use crate::ir::*;
+use proc_macro2::{Ident, TokenStream};
+use quote::quote;
+
+impl Gen<'_> {
+    pub(super) fn for_loop(
+        &mut self,
+        var: Option<VarId>,
+        iter: &Iter,
+        body: &[Stmt],
+        ctx: Ctx,
+    ) -> Sweeps {
+        let inner = Ctx::LOOP;
+        let it = self.passive_tokens(&iter.expr);
+        let i = match var {
+            Some(v) => self.ident(v),
+            None => quote!(_),
+        };
+        self.loop_tapes.push(Vec::new());
+        let b = self.block(body, inner);
+        let mut tapes = self.loop_tapes.pop().unwrap_or_default();
+        let (bf, br) = (b.fwd, b.rev);
+        if self.an.reversible_range(iter, body) {
+            let Some(r) = &iter.range else {
+                return Sweeps::default();
+            };
+            let (lo, hi) = (self.passive_tokens(&r.lo), self.passive_tokens(&r.hi));
+            let range = if r.inclusive {
+                quote!(#lo..=#hi)
+            } else {
+                quote!(#lo..#hi)
+            };
+            let rev_iter = if r.reversed {
+                range
+            } else {
+                quote!((#range).rev())
+            };
+            let fwd = self.reserved_loop(&i, it, &tapes, quote!(#bf));
+            let rev = if br.is_empty() {
+                br
+            } else {
+                quote!(for #i in #rev_iter { #br })
+            };
+            return Sweeps { fwd, rev };
+        }
+        // Early exits or a stepped range: record the indices and the count.
+        let n = self.names.fresh("trips");
+        let idx_tape = var.map(|_| {
+            let s = self.store(inner, "index");
+            if let Store::Tape(t) = &s {
+                tapes.push(t.clone());
+            }
+            s
+        });
+        let push_idx = idx_tape.as_ref().map(|s| s.save(quote!(#i)));
+        let load_idx = idx_tape.as_ref().map(|s| {
+            let l = s.load();
+            quote!(let #i = #l;)
+        });
+        let count = self.store(ctx, "trips");
+        let save_n = count.save(quote!(#n));
+        let load_n = count.load();
+        let looped = self.reserved_loop(&i, it, &tapes, quote!(#n += 1; #push_idx #bf));
+        let fwd = quote!(let mut #n: usize = 0; #looped #save_n);
+        let rev = quote!(for _ in 0..#load_n { #load_idx #br });
+        Sweeps { fwd, rev }
+    }
+
+    /// `for i in it { body }`, reserving each tape the body pushes to for the
+    /// loop's trip count first.
+    fn reserved_loop(
+        &mut self,
+        i: &TokenStream,
+        it: TokenStream,
+        tapes: &[Ident],
+        body: TokenStream,
+    ) -> TokenStream {
+        if tapes.is_empty() {
+            return quote!(for #i in #it { #body });
+        }
+        let iter = self.names.fresh("iter");
+        quote!({
+            let #iter = #it;
+            #(#tapes.reserve(::autodiff::__private::trip_count(&#iter));)*
+            for #i in #iter { #body }
+        })
+    }
+
+    pub(super) fn counted_loop(
+        &mut self,
+        wrap: impl FnOnce(TokenStream) -> TokenStream,
+        body: &[Stmt],
+        ctx: Ctx,
+    ) -> Sweeps {
+        let inner = Ctx::LOOP;
+        self.loop_tapes.push(Vec::new());
+        let b = self.block(body, inner);
+        self.loop_tapes.pop();
+        let n = self.names.fresh("trips");
+        let (bf, br) = (b.fwd, b.rev);
+        let count = self.store(ctx, "trips");
+        let save_n = count.save(quote!(#n));
+        let load_n = count.load();
+        let looped = wrap(quote!(#n += 1; #bf));
+        Sweeps {
+            fwd: quote!(let mut #n: usize = 0; #looped #save_n),
+            rev: quote!(for _ in 0..#load_n { #br }),
+        }
+    }
+}
