@@ -139,7 +139,7 @@ pub fn normalize(func: &mut Func, names: &mut Names) {
             });
             ex.func.vars[result].initialised = true;
         }
-    } else {
+    } else if !ex.func.returns_unit() {
         ex.func.body.insert(
             0,
             Stmt::Let {
@@ -186,6 +186,17 @@ fn count_assignments(b: &[Stmt], v: VarId) -> usize {
 }
 
 impl Exits<'_> {
+    /// `result = value` for a `return value`; nothing for a function whose
+    /// outputs are parameters, which has no value to hold.
+    fn set_result(&self, value: Expr, span: proc_macro2::Span) -> Option<Stmt> {
+        (!self.func.returns_unit()).then(|| Stmt::Assign {
+            place: Place::Var(self.func.result),
+            op: AssignOp::Set,
+            value,
+            span,
+        })
+    }
+
     fn flag_var(&mut self) -> VarId {
         if let Some(f) = self.func.exit_flag {
             return f;
@@ -307,16 +318,9 @@ impl Exits<'_> {
             Stmt::Break => vec![Stmt::Flag(BREAK)],
             Stmt::Continue => vec![Stmt::Flag(CONTINUE)],
             Stmt::Return(value, span) => {
-                let result = self.func.result;
-                vec![
-                    Stmt::Assign {
-                        place: Place::Var(result),
-                        op: AssignOp::Set,
-                        value,
-                        span,
-                    },
-                    Stmt::Flag(RETURN),
-                ]
+                let mut out: Vec<Stmt> = self.set_result(value, span).into_iter().collect();
+                out.push(Stmt::Flag(RETURN));
+                out
             }
             s @ Stmt::If { .. } => {
                 vec![s.map_blocks(|b, _| b.into_iter().flat_map(|s| self.flagify(s)).collect())]
@@ -334,13 +338,7 @@ impl Exits<'_> {
         for s in b {
             match s {
                 Stmt::Return(value, span) => {
-                    let result = self.func.result;
-                    out.push(Stmt::Assign {
-                        place: Place::Var(result),
-                        op: AssignOp::Set,
-                        value,
-                        span,
-                    });
+                    out.extend(self.set_result(value, span));
                     // Only tail `return`s are left here: inside a loop they
                     // leave it at once, and the flag tells the enclosing code.
                     if in_loop {

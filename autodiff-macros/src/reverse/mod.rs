@@ -411,10 +411,6 @@ impl<'a> Gen<'a> {
         let id = info.ident.clone();
         let hoisted = self.an.hoisted[var];
         let ty = info.ty.as_ref().map(|t| quote!(: #t));
-        if var == self.f.result && self.f.returns_unit() {
-            // Outputs are parameters: there is no value to hold.
-            return Sweeps::default();
-        }
         if info.origin == Origin::Result && init.is_none() {
             return Sweeps {
                 fwd: quote!(let mut #id #ty = ::core::default::Default::default();),
@@ -472,10 +468,6 @@ impl<'a> Gen<'a> {
     }
 
     fn assign(&mut self, place: &Place, op: AssignOp, value: &Expr, ctx: Ctx) -> Sweeps {
-        if place.var() == self.f.result && self.f.returns_unit() {
-            // `return;`: nothing to assign.
-            return Sweeps::default();
-        }
         let target = match place {
             Place::Var(v) => self.ident(*v),
             Place::Index(v, idx) => {
