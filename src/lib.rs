@@ -336,7 +336,8 @@
 #![warn(missing_docs)]
 
 pub use autodiff_macros::{differentiate, Differentiable};
-pub use autodiff_runtime::{detach, Adjoint, Differentiable, Real, Tape};
+pub use autodiff_runtime::gradcheck::{gradcheck, GradCheck, Report};
+pub use autodiff_runtime::{detach, no_grad, Adjoint, Differentiable, Matrix, Real, Tape, Vector};
 
 /// What generated code calls. Not part of the public API.
 #[doc(hidden)]
@@ -347,5 +348,6 @@ pub mod __private {
     pub use autodiff_runtime::calls::{as_buffer, buffer_or, seed, AsBuffer, NoGradient};
     pub use autodiff_runtime::rules;
     pub use autodiff_runtime::structs::Field;
+    pub use autodiff_runtime::tensor::check_shape;
     pub use autodiff_runtime::{owned, snapshot, take, trip_count, Adjoint, Slot, Tape};
 }

@@ -18,6 +18,8 @@ pub struct Node {
     /// Tokens that evaluate to the node's value (an identifier or an atom).
     pub val: TokenStream,
     pub kind: NodeKind,
+    /// The value is a `Vector` or `Matrix`.
+    pub tensor: bool,
 }
 
 pub enum NodeKind {
@@ -98,13 +100,13 @@ impl Gen<'_> {
                 quote!(#b #i)
             }
             Expr::Neg(a, span) => {
-                let a = self.print_operand(a);
+                let a = self.print_borrowed(a);
                 quote_spanned!(*span=> -#a)
             }
             Expr::Bin(op, a, b, span) => {
                 let (a, b, op) = (
-                    self.print_operand(a),
-                    self.print_operand(b),
+                    self.print_borrowed(a),
+                    self.print_borrowed(b),
                     binop_tokens(*op),
                 );
                 quote_spanned!(*span=> #a #op #b)
@@ -126,9 +128,9 @@ impl Gen<'_> {
                 quote_spanned!(*span=> #a as #ty)
             }
             Expr::Opaque(p, _) | Expr::Empty(p) => self.passive_tokens(p),
-            Expr::Copy(a, owned, span) => {
+            Expr::Copy(a, kind, span) => {
                 let a = self.print(a);
-                copy_tokens(&a, *owned, *span)
+                copy_tokens(&a, *kind, *span)
             }
             Expr::Splat {
                 elem,
@@ -159,6 +161,56 @@ impl Gen<'_> {
                 let a = self.print(a);
                 quote_spanned!(*span=> &#a)
             }
+        }
+    }
+
+    /// An operand of an operator, borrowed if it is a vector or matrix:
+    /// `&x * &x` leaves `x` for the reverse sweep to read.
+    fn print_borrowed(&self, e: &Expr) -> TokenStream {
+        let t = self.print_operand(e);
+        let owned_tensor = crate::lower::shape_of(e, &self.f.vars).is_tensor()
+            && !matches!(e, Expr::Var(v, _) if self.f.vars[*v].is_reference());
+        if owned_tensor {
+            quote!(&#t)
+        } else {
+            t
+        }
+    }
+
+    /// A node as an operand of an operator: borrowed if it is a vector or
+    /// matrix the function owns.
+    fn borrowed(&self, n: &Node) -> TokenStream {
+        let v = &n.val;
+        if self.owned_tensor(n) {
+            quote!(&#v)
+        } else {
+            quote!(#v)
+        }
+    }
+
+    /// A node as a rule argument: by reference, unless it already is one.
+    fn rule_arg(&self, n: &Node) -> TokenStream {
+        let v = &n.val;
+        let is_ref = match &n.kind {
+            NodeKind::Ref(_) => true,
+            NodeKind::Var(x) => self.f.vars[*x].is_reference(),
+            _ => false,
+        };
+        if is_ref {
+            quote!(#v)
+        } else {
+            quote!(&#v)
+        }
+    }
+
+    fn owned_tensor(&self, n: &Node) -> bool {
+        match &n.kind {
+            NodeKind::Var(x) => {
+                let var = &self.f.vars[*x];
+                var.shape.is_tensor() && !var.is_reference()
+            }
+            NodeKind::Op { .. } | NodeKind::Copy(_) | NodeKind::Call { .. } => n.tensor,
+            _ => false,
         }
     }
 
@@ -196,6 +248,12 @@ impl Gen<'_> {
 
     /// Splits `e` into named values, appending their `let`s to `out`.
     pub fn anf(&mut self, e: &Expr, out: &mut TokenStream) -> Node {
+        let mut node = self.split(e, out);
+        node.tensor = crate::lower::shape_of(e, &self.f.vars).is_tensor();
+        node
+    }
+
+    fn split(&mut self, e: &Expr, out: &mut TokenStream) -> Node {
         if !self.an.expr_active(e) {
             let atomic = match e {
                 Expr::Lit(_) | Expr::Var(..) => true,
@@ -205,12 +263,14 @@ impl Gen<'_> {
             let t = self.print(e);
             let val = if atomic { t } else { self.bind("c", t, out) };
             return Node {
+                tensor: false,
                 val,
                 kind: NodeKind::Constant,
             };
         }
         match e {
             Expr::Var(v, _) => Node {
+                tensor: false,
                 val: self.ident(*v),
                 kind: NodeKind::Var(*v),
             },
@@ -218,15 +278,17 @@ impl Gen<'_> {
                 let i = self.index_tokens(idx);
                 let b = self.ident(*v);
                 Node {
+                    tensor: false,
                     val: quote!(#b #i),
                     kind: NodeKind::Index(*v, i),
                 }
             }
             Expr::Neg(a, span) => {
                 let a = self.anf(a, out);
-                let av = &a.val;
+                let av = self.borrowed(&a);
                 let val = self.bind("t", quote_spanned!(*span=> -#av), out);
                 Node {
+                    tensor: false,
                     val,
                     kind: NodeKind::Op {
                         rule: "neg",
@@ -237,9 +299,10 @@ impl Gen<'_> {
             }
             Expr::Bin(op, a, b, span) => {
                 let (a, b) = (self.anf(a, out), self.anf(b, out));
-                let (av, bv, o) = (&a.val, &b.val, binop_tokens(*op));
+                let (av, bv, o) = (self.borrowed(&a), self.borrowed(&b), binop_tokens(*op));
                 let val = self.bind("t", quote_spanned!(*span=> #av #o #bv), out);
                 Node {
+                    tensor: false,
                     val,
                     kind: NodeKind::Op {
                         rule: op.rule_name(),
@@ -259,9 +322,10 @@ impl Gen<'_> {
                 let call = call_tokens(prim.name, spelling, &vals, *span);
                 let val = self.bind("t", call, out);
                 Node {
+                    tensor: false,
                     val,
                     kind: NodeKind::Op {
-                        rule: prim.name,
+                        rule: prim.rule,
                         children,
                         differentiable: prim.differentiable.to_vec(),
                     },
@@ -272,14 +336,16 @@ impl Gen<'_> {
                 let av = &a.val;
                 let val = self.bind("t", quote_spanned!(*span=> #av as #ty), out);
                 Node {
+                    tensor: false,
                     val,
                     kind: NodeKind::Cast(Box::new(a)),
                 }
             }
-            Expr::Copy(a, owned, span) => {
+            Expr::Copy(a, kind, span) => {
                 let a = self.anf(a, out);
-                let val = self.bind("t", copy_tokens(&a.val, *owned, *span), out);
+                let val = self.bind("t", copy_tokens(&a.val, *kind, *span), out);
                 Node {
+                    tensor: false,
                     val,
                     kind: NodeKind::Copy(Box::new(a)),
                 }
@@ -299,6 +365,7 @@ impl Gen<'_> {
                 };
                 let val = self.bind("t", t, out);
                 Node {
+                    tensor: false,
                     val,
                     kind: NodeKind::Splat(Box::new(c)),
                 }
@@ -313,6 +380,7 @@ impl Gen<'_> {
                 };
                 let val = self.bind("t", t, out);
                 Node {
+                    tensor: false,
                     val,
                     kind: NodeKind::List(cs),
                 }
@@ -321,6 +389,7 @@ impl Gen<'_> {
                 let a = self.anf(a, out);
                 let av = &a.val;
                 Node {
+                    tensor: false,
                     val: quote_spanned!(*span=> &#av),
                     kind: NodeKind::Ref(Box::new(a)),
                 }
@@ -330,6 +399,7 @@ impl Gen<'_> {
                 let (func, vals) = (&c.func, children.iter().map(|c| &c.val));
                 let val = self.bind("t", quote_spanned!(c.span=> #func(#(#vals),*)), out);
                 Node {
+                    tensor: false,
                     val,
                     kind: NodeKind::Call {
                         pullback: c.pullback.clone(),
@@ -340,6 +410,7 @@ impl Gen<'_> {
                 }
             }
             Expr::Lit(_) | Expr::Opaque(..) | Expr::Empty(_) => Node {
+                tensor: false,
                 val: self.print(e),
                 kind: NodeKind::Constant,
             },
@@ -465,10 +536,7 @@ impl Gen<'_> {
                 differentiable,
             } => {
                 let rule = syn::Ident::new(rule, proc_macro2::Span::call_site());
-                let args = children.iter().map(|c| {
-                    let v = &c.val;
-                    quote!(&#v)
-                });
+                let args = children.iter().map(|c| self.rule_arg(c));
                 let y = &node.val;
                 let call = quote!(::autodiff::__private::rules::#rule(#(#args,)* &#y, #d));
                 let slots: Vec<(usize, bool)> = differentiable
@@ -540,11 +608,12 @@ impl LitString for syn::Lit {
     }
 }
 
-/// A copy of a buffer: owned (`to_vec`) or of the same type (`clone`).
-fn copy_tokens(a: &TokenStream, owned: bool, span: proc_macro2::Span) -> TokenStream {
-    if owned {
-        quote_spanned!(span=> ::autodiff::__private::owned(&#a))
-    } else {
-        quote_spanned!(span=> ::autodiff::__private::snapshot(&#a))
+/// A copy of a buffer: owned (`to_vec`), as `clone` makes it, or of the
+/// same type.
+fn copy_tokens(a: &TokenStream, kind: CopyKind, span: proc_macro2::Span) -> TokenStream {
+    match kind {
+        CopyKind::Owned => quote_spanned!(span=> ::autodiff::__private::owned(&#a)),
+        CopyKind::Clone => quote_spanned!(span=> #a.clone()),
+        CopyKind::Whole => quote_spanned!(span=> ::autodiff::__private::snapshot(&#a)),
     }
 }

@@ -307,6 +307,9 @@ pub(crate) fn check_buffer(kind: &Kind, b: &Ident, param: &Ident) -> TokenStream
     match kind {
         Kind::Slice => quote!(::autodiff::__private::check_len(#bs, #ps, #b.len(), #param.len());),
         Kind::Rows => quote!(::autodiff::__private::check_rows(#bs, #ps, &*#b, &#param[..]);),
+        Kind::Vector | Kind::Matrix => {
+            quote!(::autodiff::__private::check_shape(#bs, #ps, &*#b, &#param);)
+        }
         Kind::Scalar | Kind::Array(_) | Kind::Struct(_) => TokenStream::new(),
     }
 }
@@ -432,6 +435,10 @@ impl<'a> Seeds<'a> {
         Some(match kind {
             Kind::Scalar => seed,
             Kind::Array(_) => quote!(*#seed),
+            Kind::Vector | Kind::Matrix => quote!({
+                ::autodiff::__private::check_shape(#label, #what, #seed, &#name);
+                ::core::clone::Clone::clone(#seed)
+            }),
             _ => quote!({
                 ::autodiff::__private::check_len(#label, #what, #seed.len(), #name.len());
                 #seed.to_vec()

@@ -11,8 +11,11 @@ pub type VarId = usize;
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Shape {
     Scalar,
-    /// A slice, `Vec` or array; `1` for floats, `2` for rows of floats.
+    /// A slice, `Vec`, array or `Vector`; `1` for floats, `2` for rows of
+    /// floats.
     Array(u8),
+    /// A `Matrix`: any index (`a[(i, j)]`, `a[i][j]`) is an element.
+    Matrix,
     /// Not known from the syntax (never active, or handled generically).
     Unknown,
 }
@@ -58,6 +61,14 @@ impl Ctx {
     }
 }
 
+impl Shape {
+    /// A `Vector` or `Matrix` value (or a buffer): operators borrow it
+    /// rather than move it, since the reverse sweep reads it again.
+    pub fn is_tensor(self) -> bool {
+        matches!(self, Shape::Array(1) | Shape::Matrix)
+    }
+}
+
 pub struct Var {
     pub ident: Ident,
     pub origin: Origin,
@@ -75,6 +86,14 @@ pub struct Var {
     /// A field of a struct parameter (`p.w`): the parameter's variable and
     /// the member path (`.w`), which the adjoint follows too (`d_p.w`).
     pub field: Option<(VarId, proc_macro2::TokenStream)>,
+}
+
+impl Var {
+    /// Declared as a reference (`x: &Vector`): used as is where a reference
+    /// is wanted.
+    pub fn is_reference(&self) -> bool {
+        matches!(self.ty, Some(syn::Type::Reference(_)))
+    }
 }
 
 /// An opaque Rust expression: emitted as written (with variables renamed).
@@ -132,9 +151,7 @@ pub enum Expr {
     Opaque(Passive, Opaque),
     /// A copy of a whole buffer: `v.clone()`, `v.to_vec()`, or a buffer
     /// variable used by value.
-    /// `true` for `to_vec`/`to_owned`, which make an owned buffer of a
-    /// slice; `false` for `clone` and whole uses, which keep the type.
-    Copy(Box<Expr>, bool, Span),
+    Copy(Box<Expr>, CopyKind, Span),
     /// `vec![e; n]` / `[e; N]`.
     Splat {
         elem: Box<Expr>,
@@ -155,6 +172,17 @@ pub enum Expr {
     Call(Box<Call>),
     /// `&v` or `&v[i]` as a call argument: a buffer passed by reference.
     Ref(Box<Expr>, Span),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum CopyKind {
+    /// `to_vec`/`to_owned`: an owned buffer, also of a slice.
+    Owned,
+    /// `v.clone()`, as the user wrote it: of a slice reference it is the
+    /// reference, of `&Vector` or `&[T; N]` an owned value.
+    Clone,
+    /// A buffer variable used by value: a copy of the same type.
+    Whole,
 }
 
 #[derive(Clone)]

@@ -20,15 +20,32 @@ pub enum Needs {
     All,
 }
 
+/// The shape of a primitive's result, given its operands' shapes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Yields {
+    /// The shape of the operands (broadcast): `sin`, `+`, `powf`.
+    Elementwise,
+    /// A scalar: the reductions `sum`, `dot`, `norm`.
+    Scalar,
+    /// A `Vector`: `matvec`, `vecmat`.
+    Vector,
+    /// A `Matrix`: `matmul`, `transpose`.
+    Matrix,
+}
+
 pub struct Prim {
-    /// Method name, also the rule's name in `autodiff_runtime::rules`.
+    /// Method name, as the user spells it.
     pub name: &'static str,
+    /// The rule's name in `autodiff_runtime::rules` (the method name, unless
+    /// one name has two arities: `x.max(y)` and `v.max()`).
+    pub rule: &'static str,
     /// Operand count, receiver included.
     pub arity: usize,
     /// Operands that can carry a gradient; the rule returns one cotangent for
     /// each of them, in order. The others are integers (`powi`'s exponent).
     pub differentiable: &'static [bool],
     pub needs: Needs,
+    pub yields: Yields,
 }
 
 const U: &[bool] = &[true];
@@ -36,11 +53,22 @@ const B: &[bool] = &[true, true];
 const T3: &[bool] = &[true, true, true];
 
 macro_rules! table {
-    ($($name:ident: $arity:expr, $diff:expr, $needs:ident;)*) => {
+    ($($name:ident $(=> $rule:ident)?: $arity:expr, $diff:expr, $needs:ident $(, $yields:ident)?;)*) => {
         pub static PRIMS: &[Prim] = &[
-            $(Prim { name: stringify!($name), arity: $arity, differentiable: $diff, needs: Needs::$needs },)*
+            $(Prim {
+                name: stringify!($name),
+                rule: table!(@rule $name $($rule)?),
+                arity: $arity,
+                differentiable: $diff,
+                needs: Needs::$needs,
+                yields: table!(@yields $($yields)?),
+            },)*
         ];
     };
+    (@rule $name:ident) => { stringify!($name) };
+    (@rule $name:ident $rule:ident) => { stringify!($rule) };
+    (@yields) => { Yields::Elementwise };
+    (@yields $y:ident) => { Yields::$y };
 }
 
 table! {
@@ -67,6 +95,21 @@ table! {
     hypot: 2, B, All;
     mul_add: 3, T3, Product;
     clamp: 3, T3, All;
+    // element-wise on vectors and matrices, where `max`/`min` reduce
+    maximum => max: 2, B, All;
+    minimum => min: 2, B, All;
+    // reductions of vectors and matrices
+    sum: 1, U, All, Scalar;
+    mean: 1, U, All, Scalar;
+    norm: 1, U, All, Scalar;
+    max => reduce_max: 1, U, All, Scalar;
+    min => reduce_min: 1, U, All, Scalar;
+    dot: 2, B, Product, Scalar;
+    // linear algebra
+    matvec: 2, B, Product, Vector;
+    vecmat: 2, B, Product, Vector;
+    matmul: 2, B, Product, Matrix;
+    transpose: 1, U, Nothing, Matrix;
 }
 
 /// Operator primitives are not callable as methods.
@@ -96,12 +139,14 @@ pub const CONSTANT_METHODS: &[&str] = &[
     "classify",
 ];
 
-/// A float method or `f64::name` function with a derivative rule.
-pub fn method(name: &str) -> Option<&'static Prim> {
+/// A method (or `f64::name` function) with `arity` operands, receiver
+/// included, that has a derivative rule.
+pub fn method(name: &str, arity: usize) -> Option<&'static Prim> {
     PRIMS
         .iter()
-        .find(|p| p.name == name && !OPERATORS.contains(&p.name))
+        .find(|p| p.name == name && p.arity == arity && !OPERATORS.contains(&p.name))
 }
+
 
 pub fn operator(name: &str) -> &'static Prim {
     PRIMS

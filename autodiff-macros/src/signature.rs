@@ -8,6 +8,8 @@
 //! | `&[T]`, `&Vec<T>`, `Vec<T>`      | `Vec<T>`            | `&mut [T]`       |
 //! | `[T; N]`, `&[T; N]`              | `[T; N]`            | `&mut [T; N]`    |
 //! | `&[Vec<T>]`, `Vec<Vec<T>>`       | `Vec<Vec<T>>`       | `&mut [Vec<T>]`  |
+//! | `Vector`, `&Vector`              | `Vector`            | `&mut Vector`    |
+//! | `Matrix`, `&Matrix`              | `Matrix`            | `&mut Matrix`    |
 //! | `S`, `&S` (a struct in `wrt`)    | `S`                 | `&mut S`         |
 //!
 //! Outputs are the returned value, each part of a returned tuple, and each
@@ -31,6 +33,10 @@ pub enum Kind {
     Array(Expr),
     /// `&[Vec<T>]`, `Vec<Vec<T>>`.
     Rows,
+    /// `autodiff::Vector`, `&Vector`.
+    Vector,
+    /// `autodiff::Matrix`, `&Matrix`.
+    Matrix,
     /// `S` or `&S` for a `#[derive(Differentiable)]` struct `S` named in
     /// `wrt`; the type is `S`.
     Struct(Type),
@@ -75,8 +81,25 @@ fn vec_elem(ty: &Type) -> Option<&Type> {
     }
 }
 
+/// `Vector` or `Matrix` (by the last segment of the path: `autodiff::Vector`).
+fn tensor_kind(ty: &Type) -> Option<Kind> {
+    let Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    if p.qself.is_some() || !last.arguments.is_empty() {
+        return None;
+    }
+    match last.ident.to_string().as_str() {
+        "Vector" => Some(Kind::Vector),
+        "Matrix" => Some(Kind::Matrix),
+        _ => None,
+    }
+}
+
 /// Classifies an owned or shared-reference type.
-fn classify(ty: &Type) -> Option<(Kind, Type)> {
+pub fn classify(ty: &Type) -> Option<(Kind, Type)> {
+    if let Some(kind) = tensor_kind(ty) {
+        return Some((kind, syn::parse_quote!(f64)));
+    }
     match ty {
         Type::Reference(r) if r.mutability.is_none() => match &*r.elem {
             Type::Slice(s) => {
@@ -296,13 +319,15 @@ pub fn analyse(sig: &syn::Signature, args: &Args, diag: &mut Diagnostics) -> Opt
 /// The shape of a returned value (or of one part of a returned tuple).
 fn result_kind(ty: &Type, diag: &mut Diagnostics) -> Option<(Kind, Type)> {
     match classify(ty) {
-        Some((kind @ (Kind::Scalar | Kind::Slice | Kind::Array(_)), elem))
-            if !matches!(ty, Type::Reference(_)) =>
+        Some((
+            kind @ (Kind::Scalar | Kind::Slice | Kind::Array(_) | Kind::Vector | Kind::Matrix),
+            elem,
+        )) if !matches!(ty, Type::Reference(_)) =>
         {
             Some((kind, elem))
         }
         _ => {
-            diag.error(ty, "a differentiated function must return `f64` or `f32`, a `Vec` or array of them, or a tuple of these");
+            diag.error(ty, "a differentiated function must return `f64` or `f32`, a `Vec` or array of them, a `Vector` or `Matrix`, or a tuple of these");
             None
         }
     }
@@ -368,6 +393,8 @@ impl Kind {
             Kind::Slice => quote!(::std::vec::Vec<#elem>),
             Kind::Array(n) => quote!([#elem; #n]),
             Kind::Rows => quote!(::std::vec::Vec<::std::vec::Vec<#elem>>),
+            Kind::Vector => quote!(::autodiff::Vector),
+            Kind::Matrix => quote!(::autodiff::Matrix),
             Kind::Struct(s) => quote!(#s),
         }
     }
@@ -379,6 +406,8 @@ impl Kind {
             Kind::Slice => quote!(&mut [#elem]),
             Kind::Array(n) => quote!(&mut [#elem; #n]),
             Kind::Rows => quote!(&mut [::std::vec::Vec<#elem>]),
+            Kind::Vector => quote!(&mut ::autodiff::Vector),
+            Kind::Matrix => quote!(&mut ::autodiff::Matrix),
             Kind::Struct(s) => quote!(&mut #s),
         }
     }
@@ -389,6 +418,8 @@ impl Kind {
             Kind::Scalar => quote!(#elem),
             Kind::Array(n) => quote!(&[#elem; #n]),
             Kind::Slice | Kind::Rows => quote!(&[#elem]),
+            Kind::Vector => quote!(&::autodiff::Vector),
+            Kind::Matrix => quote!(&::autodiff::Matrix),
             Kind::Struct(s) => quote!(&#s),
         }
     }

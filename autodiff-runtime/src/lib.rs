@@ -6,7 +6,9 @@
 //! - [`buffers`]: zero gradients, accumulation, shape checks.
 //! - [`calls`]: how a differentiated function calls another one's pullback.
 //! - [`structs`]: what `#[derive(Differentiable)]` structs are made of.
-//! - [`detach`]: the identity function through which no gradient flows.
+//! - [`detach`] and [`no_grad!`]: values through which no gradient flows.
+//! - [`Vector`] and [`Matrix`]: element-wise arithmetic and linear algebra.
+//! - [`gradcheck`]: the dot-product test against finite differences.
 //!
 //! Users depend on the `autodiff` facade, which re-exports what they need.
 #![forbid(unsafe_code)]
@@ -14,14 +16,35 @@
 
 pub mod buffers;
 pub mod calls;
+pub mod gradcheck;
+mod matrix;
 mod real;
 pub mod rules;
 pub mod structs;
 mod tape;
+pub mod tensor;
+mod vector;
 
 pub use buffers::{Adjoint, Differentiable};
+pub use matrix::Matrix;
 pub use real::Real;
 pub use tape::{trip_count, Slot, Tape};
+pub use vector::Vector;
+
+/// A block whose every value is detached (PyTorch's `with torch.no_grad()`):
+/// inside a `#[differentiate]` function no gradient flows through the values
+/// it computes. Outside one, it is just the block.
+///
+/// ```
+/// use autodiff_runtime::no_grad;
+/// let x = 3.0_f64;
+/// let y = no_grad! { x * x };
+/// assert_eq!(y, 9.0);
+/// ```
+#[macro_export]
+macro_rules! no_grad {
+    ($($body:tt)*) => {{ $($body)* }};
+}
 
 /// Stops the gradient: returns `x` unchanged, and inside a `#[differentiate]`
 /// function no gradient flows back through it (PyTorch's `detach`, JAX's

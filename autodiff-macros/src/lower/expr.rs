@@ -183,10 +183,16 @@ impl Lower<'_> {
                     // comparisons and `&&`, `||`: booleans, no derivative
                     _ => return self.opaque(e, Opaque::Constant),
                 };
+                // `&x * &y` of vectors: the operands are borrowed in the
+                // generated code whether or not the user wrote `&`.
+                let operand = |l: &mut Self, e: &syn::Expr| match e {
+                    E::Reference(r) if r.mutability.is_none() => l.value(&r.expr),
+                    e => l.value(e),
+                };
                 Expr::Bin(
                     op,
-                    Box::new(self.value(&b.left)),
-                    Box::new(self.value(&b.right)),
+                    Box::new(operand(self, &b.left)),
+                    Box::new(operand(self, &b.right)),
                     span,
                 )
             }
@@ -226,6 +232,7 @@ impl Lower<'_> {
                 ),
             },
             E::Macro(m) if m.mac.path.is_ident("vec") => self.vec_macro(&m.mac, span),
+            E::Macro(m) if super::no_grad::is_no_grad(&m.mac) => self.no_grad(&m.mac, span),
             E::Array(a) => Expr::List {
                 elems: a.elems.iter().map(|x| self.value(x)).collect(),
                 array: true,
@@ -299,30 +306,55 @@ impl Lower<'_> {
         if matches!(name.as_str(), "clone" | "to_vec" | "to_owned") && m.args.is_empty() {
             // `x.clone()` of a slice `x: &[f64]` is the same reference;
             // `x.to_vec()` is an owned buffer.
-            let owned = name != "clone";
-            return Expr::Copy(Box::new(self.value(&m.receiver)), owned, span);
+            let kind = if name == "clone" {
+                CopyKind::Clone
+            } else {
+                CopyKind::Owned
+            };
+            return Expr::Copy(Box::new(self.value(&m.receiver)), kind, span);
         }
         if m.turbofish.is_none() {
-            if let Some(prim) = rules::method(&name) {
-                if prim.arity == m.args.len() + 1 {
-                    let mut args = vec![self.value(&m.receiver)];
-                    for (a, diff) in m.args.iter().zip(&prim.differentiable[1..]) {
-                        args.push(if *diff {
-                            self.value(a)
-                        } else {
-                            self.opaque(a, Opaque::Constant)
-                        });
-                    }
-                    return Expr::Prim {
-                        prim,
-                        args,
-                        spelling: Spelling::Method,
-                        span,
-                    };
+            if let Some(prim) = rules::method(&name, m.args.len() + 1) {
+                let mut args = vec![self.value(&m.receiver)];
+                for (a, diff) in m.args.iter().zip(&prim.differentiable[1..]) {
+                    args.push(if *diff {
+                        self.operand_arg(a)
+                    } else {
+                        self.opaque(a, Opaque::Constant)
+                    });
                 }
+                return Expr::Prim {
+                    prim,
+                    args,
+                    spelling: Spelling::Method,
+                    span,
+                };
             }
         }
         self.no_rule(e, format!("the method `{name}`"), span)
+    }
+
+    /// An operand of a method other than its receiver: a value, or `&v` for
+    /// a vector or matrix (`x.dot(&y)`), kept as a reference.
+    fn operand_arg(&mut self, a: &syn::Expr) -> Expr {
+        let syn::Expr::Reference(r) = a else {
+            return self.value(a);
+        };
+        if r.mutability.is_some() {
+            return self.value(a);
+        }
+        match self.value(&r.expr) {
+            // `&x` of a parameter `x: &Vector` is `x` itself.
+            Expr::Var(v, s) if self.vars[v].is_reference() => Expr::Var(v, s),
+            inner @ (Expr::Var(..) | Expr::Index(..)) => Expr::Ref(Box::new(inner), a.span()),
+            // `&(a * b)`: the value goes into a variable first.
+            inner => {
+                let name = self.hidden("arg", a.span());
+                let v = self.declare_unscoped(&name, Origin::Local, None);
+                self.emit_let(v, inner);
+                Expr::Ref(Box::new(Expr::Var(v, a.span())), a.span())
+            }
+        }
     }
 
     fn call(&mut self, c: &syn::ExprCall, e: &syn::Expr) -> Expr {
@@ -347,8 +379,8 @@ impl Lower<'_> {
             if rules::CONSTANT_METHODS.contains(&last.as_str()) {
                 return self.opaque(e, Opaque::Constant);
             }
-            if let Some(prim) = rules::method(&last) {
-                if prim.arity == c.args.len() {
+            if let Some(prim) = rules::method(&last, c.args.len()) {
+                {
                     let args = c
                         .args
                         .iter()

@@ -18,10 +18,13 @@ mod expr;
 mod iterators;
 mod loops;
 mod matching;
+mod no_grad;
 mod outputs;
 mod shape;
 mod structs;
 mod tuples;
+
+pub(crate) use shape::of_expr as shape_of;
 
 use crate::diagnostics::Diagnostics;
 use crate::ir::*;
@@ -97,12 +100,10 @@ pub fn lower(
         fields: HashMap::new(),
     };
     for (i, p) in sig.params.iter().enumerate() {
-        let shape = match &p.kind {
-            Some((Kind::Scalar, _)) => Shape::Scalar,
-            Some((Kind::Rows, _)) => Shape::Array(2),
-            Some((Kind::Struct(_), _)) | None => Shape::Unknown,
-            Some(_) => Shape::Array(1),
-        };
+        let shape = p
+            .kind
+            .as_ref()
+            .map_or(Shape::Unknown, |(k, _)| shape::of_kind(k));
         l.names.reserve(&p.ident.to_string());
         let id = l.push_var(p.ident.clone(), Origin::Param(i), Some(p.ty.clone()), shape);
         if let Some((Kind::Struct(_), _)) = &p.kind {
@@ -118,9 +119,9 @@ pub fn lower(
         l.block_tail(body, Sink::Return);
     }
     let body = l.out.pop().unwrap_or_default();
-    shape::infer_shapes(&mut l.vars, &body);
+    shape::infer_shapes(&mut l.vars, &body, false);
     shape::settle_calls(&mut l.vars, &body);
-    shape::infer_shapes(&mut l.vars, &body);
+    shape::infer_shapes(&mut l.vars, &body, true);
     let body = shape::copy_buffers(body, &l.vars);
     // Named last, so the user's names keep their spelling.
     let result = l.result;
@@ -321,6 +322,7 @@ impl<'a> Lower<'a> {
                 let s = self.effect(&m.mac);
                 self.emit(s);
             }
+            syn::Stmt::Macro(m) if no_grad::is_no_grad(&m.mac) => self.no_grad_stmt(&m.mac),
             syn::Stmt::Macro(m) => self.diag.error(&m.mac, expr::macro_message(&m.mac)),
             syn::Stmt::Expr(e, _) => self.expr_stmt(e),
         }
@@ -594,6 +596,7 @@ impl<'a> Lower<'a> {
                 let s = self.effect(&m.mac);
                 self.emit(s);
             }
+            E::Macro(m) if no_grad::is_no_grad(&m.mac) => self.no_grad_stmt(&m.mac),
             E::Macro(m) => self.diag.error(&m.mac, expr::macro_message(&m.mac)),
             E::Paren(p) => self.expr_stmt(&p.expr),
             _ => {

@@ -17,7 +17,7 @@
 
 use super::{strip, tuples::Target, Lower};
 use crate::ir::*;
-use crate::signature::{Kind, Signature};
+use crate::signature::Signature;
 use proc_macro2::{Ident, Span};
 use syn::spanned::Spanned;
 
@@ -49,12 +49,6 @@ impl Returns {
     }
 }
 
-fn shape(kind: &Kind) -> Shape {
-    match kind {
-        Kind::Scalar => Shape::Scalar,
-        _ => Shape::Array(1),
-    }
-}
 
 impl Lower<'_> {
     /// The result variable, one variable per further part of a returned
@@ -65,13 +59,13 @@ impl Lower<'_> {
         self.returns.unit = sig.results.is_empty();
         let ident = Ident::new("value", Span::call_site());
         let (result_shape, ty) = match sig.results.first() {
-            Some((kind, _)) => (shape(kind), None),
+            Some((kind, _)) => (super::shape::of_kind(kind), None),
             None => (Shape::Unknown, Some(syn::parse_quote!(()))),
         };
         self.result = self.push_var(ident.clone(), Origin::Result, ty, result_shape);
         for (kind, elem) in sig.results.iter().skip(1) {
             let ty: Option<syn::Type> = syn::parse2(kind.grad_type(elem)).ok();
-            let v = self.push_var(ident.clone(), Origin::Result, ty, shape(kind));
+            let v = self.push_var(ident.clone(), Origin::Result, ty, super::shape::of_kind(kind));
             self.emit(Stmt::Let { var: v, init: None });
             self.returns.parts.push(v);
         }

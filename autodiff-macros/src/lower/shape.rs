@@ -2,13 +2,15 @@
 //! adjoint is a buffer, and a buffer used whole is copied, not moved.
 
 use crate::ir::*;
+use crate::rules::Yields;
+use crate::signature::Kind;
 
 /// A buffer variable used as a whole value (`let w = v;`, `return v`) is
 /// copied rather than moved: the reverse sweep still needs `v`.
 pub(super) fn copy_buffers(body: Vec<Stmt>, vars: &[Var]) -> Vec<Stmt> {
     let whole = |e: Expr| match e {
-        Expr::Var(v, span) if matches!(vars[v].shape, Shape::Array(_)) => {
-            Expr::Copy(Box::new(Expr::Var(v, span)), false, span)
+        Expr::Var(v, span) if matches!(vars[v].shape, Shape::Array(_) | Shape::Matrix) => {
+            Expr::Copy(Box::new(Expr::Var(v, span)), CopyKind::Whole, span)
         }
         e => e,
     };
@@ -98,63 +100,114 @@ pub(super) fn settle_calls(vars: &mut [Var], body: &[Stmt]) {
     }
 }
 
-/// Shapes of locals from what is assigned to them: a fixpoint, since one
-/// local may be initialised from another.
-pub(super) fn infer_shapes(vars: &mut [Var], body: &[Stmt]) {
-    fn shape(e: &Expr, vars: &[Var]) -> Shape {
-        let deeper = |s: Shape| match s {
-            Shape::Scalar => Shape::Array(1),
-            Shape::Array(k) => Shape::Array(k + 1),
-            Shape::Unknown => Shape::Unknown,
-        };
-        match e {
-            Expr::Lit(_) | Expr::Neg(..) | Expr::Bin(..) | Expr::Prim { .. } | Expr::Cast(..) => {
-                Shape::Scalar
-            }
-            Expr::Var(v, _) => vars[*v].shape,
-            Expr::Index(v, idx) => match vars[*v].shape {
-                Shape::Array(k) if k as usize == idx.len() => Shape::Scalar,
-                Shape::Array(k) if k as usize > idx.len() => Shape::Array(k - idx.len() as u8),
-                _ => Shape::Unknown,
-            },
-            Expr::Copy(a, _, _) => shape(a, vars),
-            Expr::Splat { elem, .. } => deeper(shape(elem, vars)),
-            Expr::List { elems, .. } => {
-                deeper(elems.first().map_or(Shape::Scalar, |x| shape(x, vars)))
-            }
-            Expr::Empty(_) => Shape::Array(1),
-            // Settled by `settle_calls` from how the result is used.
-            Expr::Opaque(..) | Expr::Call(_) | Expr::Ref(..) => Shape::Unknown,
+/// The shape of an expression's value, from the shapes of the variables it
+/// reads: element-wise operations broadcast, reductions give scalars.
+pub(crate) fn of_expr(e: &Expr, vars: &[Var]) -> Shape {
+    shape(e, vars, false)
+}
+
+/// `strict`: an operation on an operand of unknown shape has an unknown
+/// shape (while locals are being inferred); otherwise it is a scalar.
+fn shape(e: &Expr, vars: &[Var], strict: bool) -> Shape {
+    let deeper = |s: Shape| match s {
+        Shape::Scalar => Shape::Array(1),
+        Shape::Array(k) => Shape::Array(k + 1),
+        Shape::Matrix | Shape::Unknown => Shape::Unknown,
+    };
+    // A vector or matrix operand makes the result one; otherwise a scalar.
+    let broadcast = |args: &[&Expr]| {
+        let shapes: Vec<Shape> = args.iter().map(|a| shape(a, vars, strict)).collect();
+        match shapes.iter().find(|s| s.is_tensor()) {
+            Some(s) => *s,
+            None if strict && shapes.contains(&Shape::Unknown) => Shape::Unknown,
+            None => Shape::Scalar,
         }
+    };
+    match e {
+        Expr::Lit(_) | Expr::Cast(..) => Shape::Scalar,
+        Expr::Neg(a, _) => broadcast(&[a]),
+        Expr::Bin(_, a, b, _) => broadcast(&[a, b]),
+        Expr::Prim { prim, args, .. } => match prim.yields {
+            Yields::Elementwise => {
+                let diff: Vec<&Expr> = args
+                    .iter()
+                    .zip(prim.differentiable)
+                    .filter(|(_, d)| **d)
+                    .map(|(a, _)| a)
+                    .collect();
+                broadcast(&diff)
+            }
+            Yields::Scalar => Shape::Scalar,
+            Yields::Vector => Shape::Array(1),
+            Yields::Matrix => Shape::Matrix,
+        },
+        Expr::Var(v, _) => vars[*v].shape,
+        Expr::Index(v, idx) => match vars[*v].shape {
+            Shape::Array(k) if k as usize == idx.len() => Shape::Scalar,
+            Shape::Array(k) if k as usize > idx.len() => Shape::Array(k - idx.len() as u8),
+            Shape::Matrix => Shape::Scalar,
+            _ => Shape::Unknown,
+        },
+        Expr::Copy(a, _, _) | Expr::Ref(a, _) => shape(a, vars, strict),
+        Expr::Splat { elem, .. } => deeper(shape(elem, vars, strict)),
+        Expr::List { elems, .. } => deeper(
+            elems
+                .first()
+                .map_or(Shape::Scalar, |x| shape(x, vars, strict)),
+        ),
+        Expr::Empty(_) => Shape::Array(1),
+        // Settled by `settle_calls` from how the result is used.
+        Expr::Opaque(..) | Expr::Call(_) => Shape::Unknown,
     }
-    fn walk(b: &[Stmt], vars: &mut [Var], changed: &mut bool) {
+}
+
+/// Shapes of locals from what is assigned to them: a fixpoint, since one
+/// local may be initialised from another. `settle`: what is still unknown
+/// after that is a scalar.
+pub(super) fn infer_shapes(vars: &mut [Var], body: &[Stmt], settle: bool) {
+    fn walk(b: &[Stmt], vars: &mut [Var], strict: bool) -> bool {
         let mut assigned = Vec::new();
         visit(b, &mut |s| match s {
-            Stmt::Let { var, init: Some(e) } => assigned.push((*var, shape(e, vars))),
+            Stmt::Let { var, init: Some(e) } => assigned.push((*var, shape(e, vars, strict))),
             Stmt::Assign {
                 place: Place::Var(var),
                 value,
                 ..
-            } => assigned.push((*var, shape(value, vars))),
+            } => assigned.push((*var, shape(value, vars, strict))),
             _ => {}
         });
+        let mut changed = false;
         for (v, sh) in assigned {
             if vars[v].shape == Shape::Unknown && sh != Shape::Unknown {
                 vars[v].shape = sh;
-                *changed = true;
+                changed = true;
             }
         }
+        changed
     }
-    loop {
-        let mut changed = false;
-        walk(body, vars, &mut changed);
-        if !changed {
-            break;
-        }
+    while walk(body, vars, true) {}
+    if settle {
+        while walk(body, vars, false) {}
+    }
+}
+
+/// The shape of a parameter or result of this kind.
+pub(super) fn of_kind(kind: &Kind) -> Shape {
+    match kind {
+        Kind::Scalar => Shape::Scalar,
+        Kind::Rows => Shape::Array(2),
+        Kind::Matrix => Shape::Matrix,
+        Kind::Struct(_) => Shape::Unknown,
+        Kind::Slice | Kind::Array(_) | Kind::Vector => Shape::Array(1),
     }
 }
 
 pub(super) fn shape_of_type(ty: &syn::Type) -> Shape {
+    if let Some((kind, _)) = crate::signature::classify(ty) {
+        if matches!(kind, Kind::Vector | Kind::Matrix) {
+            return of_kind(&kind);
+        }
+    }
     match ty {
         _ if super::expr::is_float_type(ty) => Shape::Scalar,
         syn::Type::Array(a) => match shape_of_type(&a.elem) {

@@ -382,8 +382,21 @@ impl<'a> Gen<'a> {
             fwd.extend(fwd_store(self.print(value)));
             self.anf(value, &mut rev)
         } else {
-            let node = self.anf(value, &mut fwd);
-            fwd.extend(fwd_store(node.val.clone()));
+            let mut node = self.anf(value, &mut fwd);
+            if node.tensor && op == AssignOp::Set {
+                // A vector or matrix moves into its variable. Assigned only
+                // here, the variable keeps the value for the reverse sweep,
+                // which reads it there; otherwise the variable gets a copy.
+                if let (Place::Var(v), 1) = (place, self.f.vars[v].assignments) {
+                    fwd.extend(fwd_store(node.val.clone()));
+                    node.val = self.ident(*v);
+                } else {
+                    let val = &node.val;
+                    fwd.extend(fwd_store(quote!(::autodiff::__private::snapshot(&#val))));
+                }
+            } else {
+                fwd.extend(fwd_store(node.val.clone()));
+            }
             node
         };
         let d = match op {

@@ -20,16 +20,26 @@
 //! are piecewise constant: the macro treats their results as constants, so
 //! they need no rule.
 
-use crate::real::Real;
+mod tensor;
 
+pub use tensor::*;
+
+use crate::real::Real;
+use crate::tensor::{Elementwise, Zip};
+
+// A rule's formula is written once, for scalars; `Elementwise` and `Zip`
+// apply it element by element when the operands are vectors or matrices.
 macro_rules! unary_rule {
     ($(#[$doc:meta])* $name:ident, |$x:ident, $y:ident, $d:ident| $body:expr) => {
         $(#[$doc])*
         #[inline(always)]
-        pub fn $name<T: Real>($x: &T, $y: &T, $d: T) -> T {
-            let ($x, $y) = (*$x, *$y);
-            let _ = ($x, $y);
-            $body
+        pub fn $name<X: Elementwise>(x: &X, y: &X, d: X) -> X {
+            #[inline(always)]
+            fn rule<T: Real>($x: T, $y: T, $d: T) -> T {
+                let _ = ($x, $y);
+                $body
+            }
+            X::lift(x, y, d, rule::<X::Elem>)
         }
     };
 }
@@ -38,10 +48,13 @@ macro_rules! binary_rule {
     ($(#[$doc:meta])* $name:ident, |$a:ident, $b:ident, $y:ident, $d:ident| $body:expr) => {
         $(#[$doc])*
         #[inline(always)]
-        pub fn $name<T: Real>($a: &T, $b: &T, $y: &T, $d: T) -> (T, T) {
-            let ($a, $b, $y) = (*$a, *$b, *$y);
-            let _ = ($a, $b, $y);
-            $body
+        pub fn $name<A: Zip<B>, B>(a: &A, b: &B, y: &A::Out, d: A::Out) -> (A, B) {
+            #[inline(always)]
+            fn rule<T: Real>($a: T, $b: T, $y: T, $d: T) -> (T, T) {
+                let _ = ($a, $b, $y);
+                $body
+            }
+            A::lift2(a, b, y, d, rule::<A::Elem>)
         }
     };
 }
@@ -195,12 +208,15 @@ unary_rule!(
 
 /// `y = xⁿ` for an integer `n`: `x̄ = ȳ·n·xⁿ⁻¹` (0 for `n = 0`).
 #[inline(always)]
-pub fn powi<T: Real>(x: &T, n: &i32, _y: &T, d: T) -> T {
-    if *n == 0 {
-        T::zero()
-    } else {
-        d * T::from_i32(*n) * x.powi(*n - 1)
-    }
+pub fn powi<X: Elementwise>(x: &X, n: &i32, y: &X, d: X) -> X {
+    let n = *n;
+    X::lift(x, y, d, |x, _, d| {
+        if n == 0 {
+            <X::Elem as Real>::zero()
+        } else {
+            d * <X::Elem as Real>::from_i32(n) * x.powi(n - 1)
+        }
+    })
 }
 
 binary_rule!(
