@@ -303,6 +303,94 @@
 //! A call to a function returning a tuple or taking an output parameter,
 //! from inside another differentiated function, is a compile error for now.
 //!
+//! # Vectors and matrices, as in PyTorch
+//!
+//! [`Vector`] and [`Matrix`] let a function speak of whole vectors, the way
+//! a PyTorch user writes `x * x`, `2 * x.dot(x)` or `torch.sin(x ** 2)`.
+//! Operators work between vectors and with scalars on either side
+//! (references or values: `&x * &x` or `x * x` of a parameter `x: &Vector`),
+//! math methods apply element by element, `sum`, `dot`, `norm`, `mean`,
+//! `max`, `min` reduce, and `a.matvec(&x)`, `x.vecmat(&a)`, `a.matmul(&b)`,
+//! `a.transpose()` are the products. Each has its rule: the scalar rule of
+//! `sin` lifted over the elements, the summed cotangent for a broadcast
+//! scalar, `Aᵀȳ` for `Ax`. A `Vector` parameter has a `Vector` gradient; a
+//! `Vector` result takes a `&Vector` seed.
+//!
+//! ```
+//! use autodiff::{detach, differentiate, no_grad, Vector};
+//!
+//! #[differentiate]
+//! fn f(x: &Vector) -> Vector {
+//!     (x * x).sin()
+//! }
+//!
+//! // The derivative of an element-wise function is its vector-Jacobian
+//! // product with a seed of ones: PyTorch's `y.backward(torch.ones_like(y))`.
+//! let x = Vector::linspace(-3.0, 3.0, 100);
+//! let mut d_x = Vector::zeros(x.len());
+//! f_vjp(&x, &Vector::ones(x.len()), &mut d_x);
+//! for (xi, di) in x.iter().zip(d_x.iter()) {
+//!     assert!((di - 2.0 * xi * (xi * xi).cos()).abs() < 1e-12);
+//! }
+//!
+//! // `detach` and `no_grad!` stop the gradient, as `.detach()` and
+//! // `torch.no_grad()` do.
+//! #[differentiate]
+//! fn g(x: &Vector) -> f64 {
+//!     let u = detach(x * x);
+//!     let scale = no_grad! { x.sum() };
+//!     (u * x).sum() + scale
+//! }
+//! let (_, d) = g_grad(&Vector::arange(4));
+//! assert_eq!(d, Vector::from(vec![0.0, 1.0, 4.0, 9.0]));
+//!
+//! // Gradients of a matrix and a vector at once: ∇ₓ(xᵀAx) = (A + Aᵀ)x and
+//! // ∇_A = x xᵀ.
+//! use autodiff::Matrix;
+//! #[differentiate]
+//! fn quadratic(x: &Vector, a: &Matrix) -> f64 {
+//!     x.dot(&a.matvec(x))
+//! }
+//! let a = Matrix::from_rows(&[[1.0, 2.0], [0.0, 3.0]]);
+//! let x = Vector::from(vec![1.0, -1.0]);
+//! let (_, (dx, da)) = quadratic_grad(&x, &a);
+//! assert_eq!(dx, Vector::from(vec![0.0, -4.0]));
+//! assert_eq!(da, Matrix::from_rows(&[[1.0, -1.0], [-1.0, 1.0]]));
+//! ```
+//!
+//! Shapes that do not fit (adding vectors of lengths 2 and 3, `matvec` with
+//! the wrong length, a gradient buffer of the wrong shape) panic with a
+//! message that gives both shapes.
+//!
+//! # Checking a gradient
+//!
+//! [`gradcheck`] checks a function's `_vjp`, generated or written by hand,
+//! against central finite differences of the function, with the
+//! dot-product test `⟨vjp(s), t⟩ = ⟨s, J·t⟩` in random directions `t`
+//! (PyTorch's `gradcheck`, JAX's `check_grads`). [`GradCheck`] sets the
+//! number of directions, the step and the tolerance, and checks functions
+//! with vector results.
+//!
+//! ```
+//! use autodiff::{differentiate, gradcheck};
+//!
+//! #[differentiate]
+//! fn energy(x: &[f64]) -> f64 {
+//!     x.iter().map(|v| v.sin() * v).sum()
+//! }
+//!
+//! let report = gradcheck(energy, energy_vjp, &[0.3, -1.2, 2.0][..]);
+//! assert!(report.passed(), "{report}");
+//!
+//! // A wrong derivative written by hand is caught.
+//! let wrong = |x: &[f64], s: f64, d: &mut [f64]| {
+//!     for i in 0..x.len() {
+//!         d[i] += s * x[i].cos() * x[i]; // forgot the product rule
+//!     }
+//! };
+//! assert!(!gradcheck(energy, wrong, &[0.3, -1.2, 2.0][..]).passed());
+//! ```
+//!
 //! # Numerical behaviour
 //!
 //! Generated code follows IEEE arithmetic and never panics on a value:
@@ -348,6 +436,6 @@ pub mod __private {
     pub use autodiff_runtime::calls::{as_buffer, buffer_or, seed, AsBuffer, NoGradient};
     pub use autodiff_runtime::rules;
     pub use autodiff_runtime::structs::Field;
-    pub use autodiff_runtime::tensor::check_shape;
+    pub use autodiff_runtime::tensor::{check_shape, tensor_ref};
     pub use autodiff_runtime::{owned, snapshot, take, trip_count, Adjoint, Slot, Tape};
 }

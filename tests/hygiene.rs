@@ -184,3 +184,25 @@ fn strict_lints_on_several_outputs() {
     assert_relative_eq!(a, 0.5_f64.sin() * 2.0);
     assert_relative_eq!(dx, 0.5_f64.cos() * 2.0);
 }
+
+#[diff]
+#[must_use]
+pub fn tensors(x: &autodiff::Vector, a: &autodiff::Matrix, s: f64) -> f64 {
+    let y = a.matvec(x) * s;
+    let z = &y * &y + autodiff::no_grad! { x.sum() };
+    let mut w = x.clone();
+    for _ in 0..2 {
+        w = w.sin() * 0.5;
+    }
+    z.sum() + w.dot(x) + y[0].max(0.0)
+}
+
+#[test]
+fn strict_lints_on_vectors_and_matrices() {
+    let x = autodiff::Vector::from(vec![0.5, -1.0]);
+    let a = autodiff::Matrix::from_rows(&[[1.0, 2.0], [3.0, 4.0]]);
+    let (v, (dx, da, ds)) = tensors_grad(&x, &a, 1.5);
+    assert_relative_eq!(v, tensors(&x, &a, 1.5));
+    assert_eq!((dx.len(), da.shape()), (2, (2, 2)));
+    assert!(ds.is_finite());
+}

@@ -18,8 +18,12 @@ pub struct Node {
     /// Tokens that evaluate to the node's value (an identifier or an atom).
     pub val: TokenStream,
     pub kind: NodeKind,
-    /// The value is a `Vector` or `Matrix`.
+    /// The value is a `Vector` or `Matrix` the function owns (not a
+    /// parameter `&Vector`): operators borrow it.
     pub tensor: bool,
+    /// The value is already a reference (`&v`, or a parameter `x: &Vector`):
+    /// passed to rules as is.
+    pub by_ref: bool,
 }
 
 pub enum NodeKind {
@@ -164,10 +168,27 @@ impl Gen<'_> {
         }
     }
 
+    /// A vector or matrix that may be a value or a reference: a constant
+    /// expression, or a local assigned from one.
+    fn maybe_ref(&self, e: &Expr) -> bool {
+        match e {
+            Expr::Opaque(p, _) => {
+                !matches!(p.expr, syn::Expr::Path(_))
+                    || p.reads.iter().any(|v| self.f.vars[*v].maybe_ref)
+            }
+            Expr::Var(v, _) => self.f.vars[*v].maybe_ref,
+            _ => false,
+        }
+    }
+
     /// An operand of an operator, borrowed if it is a vector or matrix:
     /// `&x * &x` leaves `x` for the reverse sweep to read.
     fn print_borrowed(&self, e: &Expr) -> TokenStream {
         let t = self.print_operand(e);
+        let tensor = crate::lower::shape_of(e, &self.f.vars).is_tensor();
+        if tensor && self.maybe_ref(e) {
+            return quote!(::autodiff::__private::tensor_ref(&#t));
+        }
         let owned_tensor = crate::lower::shape_of(e, &self.f.vars).is_tensor()
             && !matches!(e, Expr::Var(v, _) if self.f.vars[*v].is_reference());
         if owned_tensor {
@@ -181,7 +202,7 @@ impl Gen<'_> {
     /// matrix the function owns.
     fn borrowed(&self, n: &Node) -> TokenStream {
         let v = &n.val;
-        if self.owned_tensor(n) {
+        if n.tensor {
             quote!(&#v)
         } else {
             quote!(#v)
@@ -191,26 +212,10 @@ impl Gen<'_> {
     /// A node as a rule argument: by reference, unless it already is one.
     fn rule_arg(&self, n: &Node) -> TokenStream {
         let v = &n.val;
-        let is_ref = match &n.kind {
-            NodeKind::Ref(_) => true,
-            NodeKind::Var(x) => self.f.vars[*x].is_reference(),
-            _ => false,
-        };
-        if is_ref {
+        if n.by_ref {
             quote!(#v)
         } else {
             quote!(&#v)
-        }
-    }
-
-    fn owned_tensor(&self, n: &Node) -> bool {
-        match &n.kind {
-            NodeKind::Var(x) => {
-                let var = &self.f.vars[*x];
-                var.shape.is_tensor() && !var.is_reference()
-            }
-            NodeKind::Op { .. } | NodeKind::Copy(_) | NodeKind::Call { .. } => n.tensor,
-            _ => false,
         }
     }
 
@@ -249,7 +254,17 @@ impl Gen<'_> {
     /// Splits `e` into named values, appending their `let`s to `out`.
     pub fn anf(&mut self, e: &Expr, out: &mut TokenStream) -> Node {
         let mut node = self.split(e, out);
-        node.tensor = crate::lower::shape_of(e, &self.f.vars).is_tensor();
+        let by_reference = matches!(e, Expr::Var(v, _) if self.f.vars[*v].is_reference());
+        let tensor = crate::lower::shape_of(e, &self.f.vars).is_tensor();
+        if tensor && self.maybe_ref(e) {
+            // Owned or a reference: `tensor_ref` gives a reference either way.
+            let v = &node.val;
+            node.val = quote!(::autodiff::__private::tensor_ref(&#v));
+            node.by_ref = true;
+            return node;
+        }
+        node.tensor = tensor && !by_reference;
+        node.by_ref = by_reference || matches!(node.kind, NodeKind::Ref(_));
         node
     }
 
@@ -264,6 +279,7 @@ impl Gen<'_> {
             let val = if atomic { t } else { self.bind("c", t, out) };
             return Node {
                 tensor: false,
+                by_ref: false,
                 val,
                 kind: NodeKind::Constant,
             };
@@ -271,6 +287,7 @@ impl Gen<'_> {
         match e {
             Expr::Var(v, _) => Node {
                 tensor: false,
+                by_ref: false,
                 val: self.ident(*v),
                 kind: NodeKind::Var(*v),
             },
@@ -279,6 +296,7 @@ impl Gen<'_> {
                 let b = self.ident(*v);
                 Node {
                     tensor: false,
+                    by_ref: false,
                     val: quote!(#b #i),
                     kind: NodeKind::Index(*v, i),
                 }
@@ -289,6 +307,7 @@ impl Gen<'_> {
                 let val = self.bind("t", quote_spanned!(*span=> -#av), out);
                 Node {
                     tensor: false,
+                    by_ref: false,
                     val,
                     kind: NodeKind::Op {
                         rule: "neg",
@@ -303,6 +322,7 @@ impl Gen<'_> {
                 let val = self.bind("t", quote_spanned!(*span=> #av #o #bv), out);
                 Node {
                     tensor: false,
+                    by_ref: false,
                     val,
                     kind: NodeKind::Op {
                         rule: op.rule_name(),
@@ -323,6 +343,7 @@ impl Gen<'_> {
                 let val = self.bind("t", call, out);
                 Node {
                     tensor: false,
+                    by_ref: false,
                     val,
                     kind: NodeKind::Op {
                         rule: prim.rule,
@@ -337,6 +358,7 @@ impl Gen<'_> {
                 let val = self.bind("t", quote_spanned!(*span=> #av as #ty), out);
                 Node {
                     tensor: false,
+                    by_ref: false,
                     val,
                     kind: NodeKind::Cast(Box::new(a)),
                 }
@@ -346,6 +368,7 @@ impl Gen<'_> {
                 let val = self.bind("t", copy_tokens(&a.val, *kind, *span), out);
                 Node {
                     tensor: false,
+                    by_ref: false,
                     val,
                     kind: NodeKind::Copy(Box::new(a)),
                 }
@@ -366,6 +389,7 @@ impl Gen<'_> {
                 let val = self.bind("t", t, out);
                 Node {
                     tensor: false,
+                    by_ref: false,
                     val,
                     kind: NodeKind::Splat(Box::new(c)),
                 }
@@ -381,6 +405,7 @@ impl Gen<'_> {
                 let val = self.bind("t", t, out);
                 Node {
                     tensor: false,
+                    by_ref: false,
                     val,
                     kind: NodeKind::List(cs),
                 }
@@ -390,6 +415,7 @@ impl Gen<'_> {
                 let av = &a.val;
                 Node {
                     tensor: false,
+                    by_ref: false,
                     val: quote_spanned!(*span=> &#av),
                     kind: NodeKind::Ref(Box::new(a)),
                 }
@@ -400,6 +426,7 @@ impl Gen<'_> {
                 let val = self.bind("t", quote_spanned!(c.span=> #func(#(#vals),*)), out);
                 Node {
                     tensor: false,
+                    by_ref: false,
                     val,
                     kind: NodeKind::Call {
                         pullback: c.pullback.clone(),
@@ -411,6 +438,7 @@ impl Gen<'_> {
             }
             Expr::Lit(_) | Expr::Opaque(..) | Expr::Empty(_) => Node {
                 tensor: false,
+                by_ref: false,
                 val: self.print(e),
                 kind: NodeKind::Constant,
             },

@@ -211,6 +211,7 @@ impl Exits<'_> {
             assignments: 2,
             initialised: true,
             fixed_array: false,
+            maybe_ref: false,
             field: None,
         });
         let id = self.func.vars.len() - 1;

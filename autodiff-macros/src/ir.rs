@@ -83,6 +83,10 @@ pub struct Var {
     /// A fixed-size array (`[e; N]`, `[a, b]`, or declared `[T; N]`): saved by
     /// copy, since `Default` covers arrays of at most 32 elements.
     pub fixed_array: bool,
+    /// A `Vector`/`Matrix` local that may hold a reference (assigned from
+    /// `detach(x)` of a parameter `x: &Vector`, say): operators and rules
+    /// reach it through `tensor_ref`, which takes any number of `&`.
+    pub maybe_ref: bool,
     /// A field of a struct parameter (`p.w`): the parameter's variable and
     /// the member path (`.w`), which the adjoint follows too (`d_p.w`).
     pub field: Option<(VarId, proc_macro2::TokenStream)>,

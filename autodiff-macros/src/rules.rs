@@ -147,7 +147,6 @@ pub fn method(name: &str, arity: usize) -> Option<&'static Prim> {
         .find(|p| p.name == name && p.arity == arity && !OPERATORS.contains(&p.name))
 }
 
-
 pub fn operator(name: &str) -> &'static Prim {
     PRIMS
         .iter()

@@ -322,10 +322,7 @@ fn result_kind(ty: &Type, diag: &mut Diagnostics) -> Option<(Kind, Type)> {
         Some((
             kind @ (Kind::Scalar | Kind::Slice | Kind::Array(_) | Kind::Vector | Kind::Matrix),
             elem,
-        )) if !matches!(ty, Type::Reference(_)) =>
-        {
-            Some((kind, elem))
-        }
+        )) if !matches!(ty, Type::Reference(_)) => Some((kind, elem)),
         _ => {
             diag.error(ty, "a differentiated function must return `f64` or `f32`, a `Vec` or array of them, a `Vector` or `Matrix`, or a tuple of these");
             None

@@ -198,7 +198,7 @@ impl GradCheck {
             } else {
                 0.0
             };
-            if !(err <= report.worst_relative_error) {
+            if err.is_nan() || err > report.worst_relative_error {
                 report.worst_relative_error = err;
                 report.worst = (ad, fd);
             }

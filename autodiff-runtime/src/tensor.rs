@@ -12,16 +12,19 @@ use crate::calls::{AsBuffer, AsSeed};
 use crate::real::Real;
 use crate::{Matrix, Owned, Vector};
 use core::fmt;
-use core::ops::{
-    Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssign,
-};
+use core::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssign};
 
 /// A value whose elements a unary rule applies to one by one.
 pub trait Elementwise: Sized {
     /// The scalar type of the elements.
     type Elem: Real;
     /// `f(xᵢ, yᵢ, dᵢ)` for every element, written into `d`'s storage.
-    fn lift(x: &Self, y: &Self, d: Self, f: impl Fn(Self::Elem, Self::Elem, Self::Elem) -> Self::Elem) -> Self;
+    fn lift(
+        x: &Self,
+        y: &Self,
+        d: Self,
+        f: impl Fn(Self::Elem, Self::Elem, Self::Elem) -> Self::Elem,
+    ) -> Self;
 }
 
 /// Operands `(Self, B)` of a binary element-wise operation, with broadcasting.
@@ -120,6 +123,45 @@ impl Matrix {
     pub(crate) fn describe(&self) -> String {
         Shaped::describe(self)
     }
+}
+
+/// A vector or matrix through any number of references.
+pub trait TensorRef {
+    /// `Vector` or `Matrix`.
+    type Target;
+    /// The value itself.
+    fn tensor(&self) -> &Self::Target;
+}
+
+impl TensorRef for Vector {
+    type Target = Vector;
+    #[inline(always)]
+    fn tensor(&self) -> &Vector {
+        self
+    }
+}
+
+impl TensorRef for Matrix {
+    type Target = Matrix;
+    #[inline(always)]
+    fn tensor(&self) -> &Matrix {
+        self
+    }
+}
+
+impl<T: TensorRef + ?Sized> TensorRef for &T {
+    type Target = T::Target;
+    #[inline(always)]
+    fn tensor(&self) -> &T::Target {
+        (**self).tensor()
+    }
+}
+
+/// `&x` for a vector or matrix `x` that generated code holds either by
+/// value or by reference (`detach(x)` of a parameter `x: &Vector`).
+#[inline(always)]
+pub fn tensor_ref<T: TensorRef + ?Sized>(x: &T) -> &T::Target {
+    x.tensor()
 }
 
 /// Checks at the entry of a generated function that a gradient buffer or
@@ -493,5 +535,10 @@ macro_rules! tensor {
     };
 }
 
-tensor!(Vector);
-tensor!(Matrix);
+// `x = a − x` is not `x −= a`: the operators are written out in the macro.
+#[allow(clippy::assign_op_pattern)]
+mod impls {
+    use super::*;
+    tensor!(Vector);
+    tensor!(Matrix);
+}

@@ -37,7 +37,7 @@ pub(super) fn macro_message(m: &syn::Macro) -> String {
         .map(|s| s.ident.to_string())
         .unwrap_or_default();
     format!(
-        "the macro `{name}!` is not supported in a differentiated function; `vec![...]`, `println!`, `eprintln!`, `print!`, `eprint!`, `assert!`, `assert_eq!`, `assert_ne!` and their `debug_` forms are"
+        "the macro `{name}!` is not supported in a differentiated function; `vec![...]`, `no_grad! {{ ... }}`, `println!`, `eprintln!`, `print!`, `eprint!`, `assert!`, `assert_eq!`, `assert_ne!` and their `debug_` forms are"
     )
 }
 
@@ -76,6 +76,30 @@ impl VisitMut for Renamer<'_, '_> {
                 if let Some(mut a) = self.lower.deref_alias(&u.expr) {
                     self.visit_expr_mut(&mut a);
                     *e = syn::parse_quote!((#a));
+                }
+            }
+            E::Macro(m) if m.mac.path.is_ident("vec") => {
+                // `vec![a, b]` / `vec![a; n]` inside a constant expression:
+                // its operands are renamed like the rest.
+                let list = m.mac.parse_body_with(
+                    syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
+                );
+                let splat = m.mac.parse_body_with(|input: syn::parse::ParseStream| {
+                    let elem: syn::Expr = input.parse()?;
+                    input.parse::<syn::Token![;]>()?;
+                    Ok((elem, input.parse::<syn::Expr>()?))
+                });
+                match (splat, list) {
+                    (Ok((mut elem, mut len)), _) => {
+                        self.visit_expr_mut(&mut elem);
+                        self.visit_expr_mut(&mut len);
+                        m.mac.tokens = quote::quote!(#elem; #len);
+                    }
+                    (_, Ok(mut elems)) => {
+                        elems.iter_mut().for_each(|x| self.visit_expr_mut(x));
+                        m.mac.tokens = quote::quote!(#elems);
+                    }
+                    (_, Err(err)) => self.lower.diag.push(err),
                 }
             }
             E::Macro(m) => self.lower.diag.error(&m.mac, macro_message(&m.mac)),
@@ -402,6 +426,17 @@ impl Lower<'_> {
                     };
                 }
             }
+        }
+        if segs.len() >= 2 && matches!(segs[segs.len() - 2].as_str(), "Vector" | "Matrix") {
+            // A constructor: a constant. Built from values that carry a
+            // gradient it has no rule, which is an error rather than a
+            // silently lost gradient.
+            if matches!(last.as_str(), "zeros" | "ones" | "arange" | "identity") {
+                // Sizes only: a constant whatever they are computed from.
+                return self.opaque(e, Opaque::Constant);
+            }
+            let what = format!("`{}::{last}`", segs[segs.len() - 2]);
+            return self.no_rule(e, what, span);
         }
         if segs.len() == 2 && segs[0] == "Vec" && (last == "new" || last == "with_capacity") {
             return Expr::Empty(self.passive(e));

@@ -122,6 +122,7 @@ pub fn lower(
     shape::infer_shapes(&mut l.vars, &body, false);
     shape::settle_calls(&mut l.vars, &body);
     shape::infer_shapes(&mut l.vars, &body, true);
+    shape::mark_references(&mut l.vars, &body);
     let body = shape::copy_buffers(body, &l.vars);
     // Named last, so the user's names keep their spelling.
     let result = l.result;
@@ -156,6 +157,7 @@ impl<'a> Lower<'a> {
             assignments: 0,
             initialised: false,
             fixed_array: false,
+            maybe_ref: false,
             field: None,
         });
         self.vars.len() - 1

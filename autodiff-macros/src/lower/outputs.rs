@@ -49,7 +49,6 @@ impl Returns {
     }
 }
 
-
 impl Lower<'_> {
     /// The result variable, one variable per further part of a returned
     /// tuple (declared up front: every `return` assigns it), and the list of
@@ -65,7 +64,12 @@ impl Lower<'_> {
         self.result = self.push_var(ident.clone(), Origin::Result, ty, result_shape);
         for (kind, elem) in sig.results.iter().skip(1) {
             let ty: Option<syn::Type> = syn::parse2(kind.grad_type(elem)).ok();
-            let v = self.push_var(ident.clone(), Origin::Result, ty, super::shape::of_kind(kind));
+            let v = self.push_var(
+                ident.clone(),
+                Origin::Result,
+                ty,
+                super::shape::of_kind(kind),
+            );
             self.emit(Stmt::Let { var: v, init: None });
             self.returns.parts.push(v);
         }

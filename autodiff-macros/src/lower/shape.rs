@@ -156,8 +156,77 @@ fn shape(e: &Expr, vars: &[Var], strict: bool) -> Shape {
                 .map_or(Shape::Scalar, |x| shape(x, vars, strict)),
         ),
         Expr::Empty(_) => Shape::Array(1),
+        Expr::Opaque(p, _) => opaque_shape(&p.expr, &p.reads, vars, strict),
         // Settled by `settle_calls` from how the result is used.
-        Expr::Opaque(..) | Expr::Call(_) => Shape::Unknown,
+        Expr::Call(_) => Shape::Unknown,
+    }
+}
+
+/// The shape of a constant expression, read from its syntax where it says:
+/// `Vector::zeros(n)`, `detach(x * x)`, `Matrix::identity(3)`.
+fn opaque_shape(e: &syn::Expr, reads: &[VarId], vars: &[Var], strict: bool) -> Shape {
+    use syn::Expr as E;
+    let of = |e: &syn::Expr| opaque_shape(e, reads, vars, strict);
+    let broadcast = |shapes: &[Shape]| match shapes.iter().find(|s| s.is_tensor()) {
+        Some(s) => *s,
+        None if strict && shapes.contains(&Shape::Unknown) => Shape::Unknown,
+        None => Shape::Scalar,
+    };
+    match e {
+        E::Lit(l) => match l.lit {
+            syn::Lit::Float(_) | syn::Lit::Int(_) => Shape::Scalar,
+            _ => Shape::Unknown,
+        },
+        E::Path(p) => match p.path.get_ident() {
+            Some(i) => reads
+                .iter()
+                .find(|v| vars[**v].ident == *i)
+                .map_or(Shape::Unknown, |v| vars[*v].shape),
+            None => Shape::Unknown,
+        },
+        E::Paren(p) => of(&p.expr),
+        E::Group(g) => of(&g.expr),
+        E::Reference(r) => of(&r.expr),
+        E::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => of(&u.expr),
+        E::Binary(b) if super::is_compound(&b.op) => Shape::Unknown,
+        E::Binary(b) => match b.op {
+            syn::BinOp::Add(_) | syn::BinOp::Sub(_) | syn::BinOp::Mul(_) | syn::BinOp::Div(_) => {
+                broadcast(&[of(&b.left), of(&b.right)])
+            }
+            _ => Shape::Unknown,
+        },
+        E::Call(c) => {
+            let E::Path(f) = &*c.func else {
+                return Shape::Unknown;
+            };
+            let segs: Vec<String> = f
+                .path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect();
+            match segs.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+                [.., "detach"] if c.args.len() == 1 => of(&c.args[0]),
+                [.., "Vector", _] => Shape::Array(1),
+                [.., "Matrix", _] => Shape::Matrix,
+                _ => Shape::Unknown,
+            }
+        }
+        E::MethodCall(m) => match m.method.to_string().as_str() {
+            "clone" => of(&m.receiver),
+            "matvec" | "vecmat" => Shape::Array(1),
+            "matmul" | "transpose" => Shape::Matrix,
+            "len" | "sum" | "mean" | "norm" | "dot" => Shape::Scalar,
+            "max" | "min" if m.args.is_empty() => Shape::Scalar,
+            name if crate::rules::method(name, m.args.len() + 1).is_some() => {
+                let mut shapes = vec![of(&m.receiver)];
+                shapes.extend(m.args.iter().map(of));
+                broadcast(&shapes)
+            }
+            _ => Shape::Unknown,
+        },
+        E::Cast(c) if super::expr::is_float_type(&c.ty) => Shape::Scalar,
+        _ => Shape::Unknown,
     }
 }
 
@@ -232,5 +301,51 @@ pub(super) fn shape_of_type(ty: &syn::Type) -> Shape {
             }
         }
         _ => Shape::Unknown,
+    }
+}
+
+/// Marks the vector and matrix locals that may hold a reference: assigned
+/// from a constant expression (other than a constructor) or from another
+/// variable that may.
+pub(super) fn mark_references(vars: &mut [Var], body: &[Stmt]) {
+    loop {
+        let mut marks = Vec::new();
+        visit(body, &mut |s| {
+            let Some((v, e)) = s.assignment() else { return };
+            if !vars[v].shape.is_tensor() || vars[v].maybe_ref || vars[v].is_reference() {
+                return;
+            }
+            let whole = match e {
+                Expr::Copy(inner, CopyKind::Whole, _) => &**inner,
+                e => e,
+            };
+            let maybe = match whole {
+                Expr::Opaque(p, _) => !is_constructor(&p.expr),
+                Expr::Var(w, _) => vars[*w].is_reference() || vars[*w].maybe_ref,
+                _ => false,
+            };
+            if maybe {
+                marks.push(v);
+            }
+        });
+        if marks.is_empty() {
+            break;
+        }
+        for v in marks {
+            vars[v].maybe_ref = true;
+        }
+    }
+}
+
+/// `Vector::zeros(n)`, `Matrix::identity(3)`: an owned value.
+fn is_constructor(e: &syn::Expr) -> bool {
+    let syn::Expr::Call(c) = e else { return false };
+    let syn::Expr::Path(f) = &*c.func else {
+        return false;
+    };
+    let n = f.path.segments.len();
+    n >= 2 && {
+        let t = &f.path.segments[n - 2].ident;
+        t == "Vector" || t == "Matrix"
     }
 }

@@ -282,17 +282,31 @@ min, |a, b, y, d| {
 });
 
 /// `y = x.clamp(lo, hi)`: `x̄ = ȳ` for `lo ≤ x ≤ hi`; otherwise the cotangent
-/// goes to the bound that was returned.
+/// goes to the bound that was returned. For a vector `x` the scalar bounds
+/// receive the sum over the elements clamped to them.
 #[inline(always)]
-pub fn clamp<T: Real>(x: &T, lo: &T, hi: &T, _y: &T, d: T) -> (T, T, T) {
-    let z = T::zero();
-    if *x < *lo {
-        (z, d, z)
-    } else if *x > *hi {
-        (z, z, d)
-    } else {
-        (d, z, z)
-    }
+pub fn clamp<X: Elementwise>(
+    x: &X,
+    lo: &X::Elem,
+    hi: &X::Elem,
+    y: &X,
+    d: X,
+) -> (X, X::Elem, X::Elem) {
+    let (lo, hi) = (*lo, *hi);
+    let z = <X::Elem as Real>::zero();
+    let (dlo, dhi) = (core::cell::Cell::new(z), core::cell::Cell::new(z));
+    let dx = X::lift(x, y, d, |x, _, d| {
+        if x < lo {
+            dlo.set(dlo.get() + d);
+            z
+        } else if x > hi {
+            dhi.set(dhi.get() + d);
+            z
+        } else {
+            d
+        }
+    });
+    (dx, dlo.get(), dhi.get())
 }
 
 // ---- buffers ---------------------------------------------------------------
