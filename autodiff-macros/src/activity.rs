@@ -119,8 +119,14 @@ pub fn analyse(func: &Func, wrt: &[bool]) -> Analysis {
                 return;
             };
             if useful[target] {
+                // Only what the value is differentiable in: not what a
+                // constant (`detach(y)`, `no_grad! { .. }`, `x.len()`) reads.
                 let mut reads = Vec::new();
-                value.reads(&mut reads);
+                value.each(&mut |x| {
+                    if let Expr::Var(v, _) | Expr::Index(v, _) = x {
+                        reads.push(*v);
+                    }
+                });
                 for v in reads {
                     if active[v] && !useful[v] {
                         useful[v] = true;

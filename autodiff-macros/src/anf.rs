@@ -264,7 +264,7 @@ impl Gen<'_> {
             return node;
         }
         node.tensor = tensor && !by_reference;
-        node.by_ref = by_reference || matches!(node.kind, NodeKind::Ref(_));
+        node.by_ref = by_reference || matches!(e, Expr::Ref(..));
         node
     }
 

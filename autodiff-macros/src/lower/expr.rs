@@ -431,8 +431,15 @@ impl Lower<'_> {
             // A constructor: a constant. Built from values that carry a
             // gradient it has no rule, which is an error rather than a
             // silently lost gradient.
-            if matches!(last.as_str(), "zeros" | "ones" | "arange" | "identity") {
-                // Sizes only: a constant whatever they are computed from.
+            // Sizes are constants whatever they are computed from; so are
+            // `linspace`'s ends when they read no variable.
+            let sizes_only = matches!(last.as_str(), "zeros" | "ones" | "arange" | "identity")
+                || (last == "linspace"
+                    && c.args
+                        .iter()
+                        .take(2)
+                        .all(|a| self.passive(a).reads.is_empty()));
+            if sizes_only {
                 return self.opaque(e, Opaque::Constant);
             }
             let what = format!("`{}::{last}`", segs[segs.len() - 2]);

@@ -265,6 +265,16 @@ impl<'a> Lower<'a> {
         for (i, s) in b.stmts.iter().enumerate() {
             match s {
                 syn::Stmt::Expr(e, None) if i + 1 == n => self.tail(e, sink),
+                // `no_grad! { .. }` ending a block is its value.
+                syn::Stmt::Macro(m)
+                    if i + 1 == n && m.semi_token.is_none() && no_grad::is_no_grad(&m.mac) =>
+                {
+                    let e = syn::Expr::Macro(syn::ExprMacro {
+                        attrs: Vec::new(),
+                        mac: m.mac.clone(),
+                    });
+                    self.tail(&e, sink)
+                }
                 _ => self.stmt(s),
             }
         }
