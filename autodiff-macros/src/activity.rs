@@ -77,6 +77,18 @@ fn expr_active(e: &Expr, active: &[bool]) -> bool {
     }
 }
 
+/// An operation without a derivative rule reads a varied value: its result
+/// counts as varied, so that the error about it is reported.
+fn without_rule(e: &Expr, active: &[bool]) -> bool {
+    let mut found = false;
+    e.each(&mut |x| {
+        if let Expr::Opaque(p, Opaque::NoRule { .. }) = x {
+            found |= p.reads.iter().any(|v| active[*v]);
+        }
+    });
+    found
+}
+
 pub fn analyse(func: &Func, wrt: &[bool]) -> Analysis {
     let n = func.vars.len();
     let mut active = vec![false; n];
@@ -93,7 +105,7 @@ pub fn analyse(func: &Func, wrt: &[bool]) -> Analysis {
             let Some((target, value)) = s.assignment() else {
                 return;
             };
-            if !active[target] && expr_active(value, &active) {
+            if !active[target] && (expr_active(value, &active) || without_rule(value, &active)) {
                 active[target] = true;
                 changed = true;
             }
@@ -121,11 +133,13 @@ pub fn analyse(func: &Func, wrt: &[bool]) -> Analysis {
             if useful[target] {
                 // Only what the value is differentiable in: not what a
                 // constant (`detach(y)`, `no_grad! { .. }`, `x.len()`) reads.
+                // An operation without a rule does count: reading an active
+                // value, it is an error rather than a lost gradient.
                 let mut reads = Vec::new();
-                value.each(&mut |x| {
-                    if let Expr::Var(v, _) | Expr::Index(v, _) = x {
-                        reads.push(*v);
-                    }
+                value.each(&mut |x| match x {
+                    Expr::Var(v, _) | Expr::Index(v, _) => reads.push(*v),
+                    Expr::Opaque(p, Opaque::NoRule { .. }) => reads.extend(&p.reads),
+                    _ => {}
                 });
                 for v in reads {
                     if active[v] && !useful[v] {
