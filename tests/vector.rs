@@ -1030,62 +1030,50 @@ fn compound_assignments_on_a_vector_local() {
     assert_relative_eq!(gs, es, max_relative = 1e-13);
 }
 
-// BUG: `y += v` and `y -= v` on a `Vector` local `y` panic at run time in
-// `_grad`/`_vjp` (the function itself runs): "autodiff: shape mismatch in
-// `add`: vector of length 0 and vector of length 4". The forward sweep saves
-// `y` with `let y_saved = take(&mut y);`, which leaves `y` empty, and then
-// runs `y += t_1;` on the empty vector. (`*=` and `/=` work, above.)
-// Restore when fixed.
-//
-// #[differentiate]
-// fn compound_add_sub(x: &Vector) -> f64 {
-//     let mut y = x.clone();
-//     y += x;
-//     let z = x.sin();
-//     y -= z;
-//     (&y * &y).sum()
-// }
-//
-// #[test]
-// fn compound_add_and_sub_on_a_vector_local() {
-//     let x = v(&[0.3, -1.0, 0.8, 2.0]);
-//     let (value, g) = compound_add_sub_grad(&x);
-//     assert_eq!(value, compound_add_sub(&x));
-//     check(compound_add_sub, &x, &g);
-//     // y = 2x − sin x, f = Σ y²: ∂f/∂xᵢ = 2yᵢ(2 − cos xᵢ).
-//     for i in 0..4 {
-//         let y = 2.0 * x[i] - x[i].sin();
-//         assert_relative_eq!(g[i], 2.0 * y * (2.0 - x[i].cos()), max_relative = 1e-13);
-//     }
-// }
+// Compound assignment on a vector local reads it: `+=` and `-=`, of a
+// variable or of a temporary.
+#[differentiate]
+fn compound_add_sub(x: &Vector) -> f64 {
+    let mut y = x.clone();
+    y += x;
+    let z = x.sin();
+    y -= z;
+    (&y * &y).sum()
+}
 
-// BUG: `y op= <temporary>` on a `Vector` local, with `op=` one of `+=` `-=`,
-// does not compile: the forward sweep moves the temporary (`let t_1 =
-// x.sin(); y -= t_1;`) and the reverse sweep then borrows it
-// (`rules::sin(x, &t_1, d_2)`): E0382 "borrow of moved value". Also with
-// `y += x.exp();` and `y -= x * x;`. (`let z = x.sin(); y -= z;` and
-// `y *= x.exp();` work, above.) Restore when fixed.
-//
-// #[differentiate]
-// fn compound_assignment_of_a_temporary(x: &Vector) -> f64 {
-//     let mut y = x.clone();
-//     y -= x.sin();
-//     y += x * x;
-//     (&y * &y).sum()
-// }
-//
-// #[test]
-// fn compound_assignment_of_a_temporary_vector() {
-//     let x = v(&[0.3, -1.0, 0.8, 2.0]);
-//     let (value, g) = compound_assignment_of_a_temporary_grad(&x);
-//     assert_eq!(value, compound_assignment_of_a_temporary(&x));
-//     check(compound_assignment_of_a_temporary, &x, &g);
-//     for i in 0..4 {
-//         let y = x[i] - x[i].sin() + x[i] * x[i];
-//         let e = 2.0 * y * (1.0 - x[i].cos() + 2.0 * x[i]);
-//         assert_relative_eq!(g[i], e, max_relative = 1e-13);
-//     }
-// }
+#[test]
+fn compound_add_and_sub_on_a_vector_local() {
+    let x = v(&[0.3, -1.0, 0.8, 2.0]);
+    let (value, g) = compound_add_sub_grad(&x);
+    assert_eq!(value, compound_add_sub(&x));
+    check(compound_add_sub, &x, &g);
+    // y = 2x − sin x, f = Σ y²: ∂f/∂xᵢ = 2yᵢ(2 − cos xᵢ).
+    for i in 0..4 {
+        let y = 2.0 * x[i] - x[i].sin();
+        assert_relative_eq!(g[i], 2.0 * y * (2.0 - x[i].cos()), max_relative = 1e-13);
+    }
+}
+
+#[differentiate]
+fn compound_assignment_of_a_temporary(x: &Vector) -> f64 {
+    let mut y = x.clone();
+    y -= x.sin();
+    y += x * x;
+    (&y * &y).sum()
+}
+
+#[test]
+fn compound_assignment_of_a_temporary_vector() {
+    let x = v(&[0.3, -1.0, 0.8, 2.0]);
+    let (value, g) = compound_assignment_of_a_temporary_grad(&x);
+    assert_eq!(value, compound_assignment_of_a_temporary(&x));
+    check(compound_assignment_of_a_temporary, &x, &g);
+    for i in 0..4 {
+        let y = x[i] - x[i].sin() + x[i] * x[i];
+        let e = 2.0 * y * (1.0 - x[i].cos() + 2.0 * x[i]);
+        assert_relative_eq!(g[i], e, max_relative = 1e-13);
+    }
+}
 
 // BUG: `y += &z` with `y` and `z` `Vector` locals is rejected by the macro
 // with "references are not supported here; index the slice directly

@@ -254,7 +254,14 @@ impl Gen<'_> {
     /// Splits `e` into named values, appending their `let`s to `out`.
     pub fn anf(&mut self, e: &Expr, out: &mut TokenStream) -> Node {
         let mut node = self.split(e, out);
-        let by_reference = matches!(e, Expr::Var(v, _) if self.f.vars[*v].is_reference());
+        let by_reference = match e {
+            Expr::Var(v, _) => self.f.vars[*v].is_reference(),
+            // A copy of a reference is the reference.
+            Expr::Copy(inner, CopyKind::Whole, _) => {
+                matches!(**inner, Expr::Var(v, _) if self.f.vars[v].is_reference())
+            }
+            _ => false,
+        };
         let tensor = crate::lower::shape_of(e, &self.f.vars).is_tensor();
         if tensor && self.maybe_ref(e) {
             // Owned or a reference: `tensor_ref` gives a reference either way.

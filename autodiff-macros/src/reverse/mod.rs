@@ -273,6 +273,7 @@ impl<'a> Gen<'a> {
         value: &Expr,
         ctx: Ctx,
         is_let: bool,
+        compound: bool,
     ) -> (TokenStream, TokenStream) {
         let v = place.var();
         if !self.an.saves(v, ctx, is_let) {
@@ -280,7 +281,8 @@ impl<'a> Gen<'a> {
         }
         let mut reads = Vec::new();
         value.reads(&mut reads);
-        let (saved, target) = self.saved_value(place, reads.contains(&v));
+        // `y += x` reads `y` too: it cannot be taken out first.
+        let (saved, target) = self.saved_value(place, compound || reads.contains(&v));
         let base = format!("{}_saved", self.f.vars[v].ident);
         let store = self.store(ctx, &base);
         let load = store.load();
@@ -351,7 +353,7 @@ impl<'a> Gen<'a> {
         fwd_store: impl FnOnce(TokenStream) -> TokenStream,
     ) -> Sweeps {
         let v = place.var();
-        let (save, restore) = self.save_restore(place, value, ctx, is_let);
+        let (save, restore) = self.save_restore(place, value, ctx, is_let, op != AssignOp::Set);
         let active_target = self.an.active[v];
         let mut fwd = save;
         let mut rev = TokenStream::new();
@@ -394,6 +396,10 @@ impl<'a> Gen<'a> {
                     let val = &node.val;
                     fwd.extend(fwd_store(quote!(::autodiff::__private::snapshot(&#val))));
                 }
+            } else if node.tensor {
+                // `y += t`: borrowed, since the reverse sweep reads `t`.
+                let val = &node.val;
+                fwd.extend(fwd_store(quote!(&#val)));
             } else {
                 fwd.extend(fwd_store(node.val.clone()));
             }
