@@ -18,12 +18,36 @@ pub struct Node {
     /// Tokens that evaluate to the node's value (an identifier or an atom).
     pub val: TokenStream,
     pub kind: NodeKind,
-    /// The value is a `Vector` or `Matrix` the function owns (not a
-    /// parameter `&Vector`): operators borrow it.
-    pub tensor: bool,
-    /// The value is already a reference (`&v`, or a parameter `x: &Vector`):
-    /// passed to rules as is.
-    pub by_ref: bool,
+    /// How the generated code holds the value.
+    pub held: Held,
+}
+
+impl Node {
+    fn new(val: TokenStream, kind: NodeKind) -> Node {
+        Node {
+            val,
+            kind,
+            held: Held::Value,
+        }
+    }
+}
+
+/// How generated code holds a value, which decides how operators and rules
+/// take it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Held {
+    /// A scalar or another value used as is.
+    Value,
+    /// A `Vector` or `Matrix` the function owns: operators borrow it (`&y`),
+    /// so the reverse sweep can still read it.
+    Owned,
+    /// Already a reference (`&v`, a parameter `x: &Vector`): used as is,
+    /// also as a rule argument.
+    Ref,
+    /// A `Vector` or `Matrix` that may be a value or a reference (a constant
+    /// such as `detach(x)`, or a local assigned one): reached through
+    /// `tensor_ref`, which gives a reference either way.
+    Either,
 }
 
 pub enum NodeKind {
@@ -168,16 +192,31 @@ impl Gen<'_> {
         }
     }
 
-    /// A vector or matrix that may be a value or a reference: a constant
-    /// expression, or a local assigned from one.
-    fn maybe_ref(&self, e: &Expr) -> bool {
-        match e {
-            Expr::Opaque(p, _) => {
-                !matches!(p.expr, syn::Expr::Path(_))
-                    || p.reads.iter().any(|v| self.f.vars[*v].maybe_ref)
+    /// How generated code holds the value of `e`.
+    fn held(&self, e: &Expr) -> Held {
+        let vars = &self.f.vars;
+        let reference = match e {
+            Expr::Var(v, _) => vars[*v].is_reference(),
+            // A copy of a reference is the reference.
+            Expr::Copy(inner, CopyKind::Whole, _) => {
+                matches!(**inner, Expr::Var(v, _) if vars[v].is_reference())
             }
-            Expr::Var(v, _) => self.f.vars[*v].maybe_ref,
+            Expr::Ref(..) => true,
             _ => false,
+        };
+        let either = match e {
+            Expr::Opaque(p, _) => {
+                !matches!(p.expr, syn::Expr::Path(_)) || p.reads.iter().any(|v| vars[*v].maybe_ref)
+            }
+            Expr::Var(v, _) => vars[*v].maybe_ref,
+            _ => false,
+        };
+        let tensor = crate::lower::shape_of(e, vars).is_tensor();
+        match (tensor, either, reference) {
+            (true, true, _) => Held::Either,
+            (_, _, true) => Held::Ref,
+            (true, _, _) => Held::Owned,
+            _ => Held::Value,
         }
     }
 
@@ -185,16 +224,10 @@ impl Gen<'_> {
     /// `&x * &x` leaves `x` for the reverse sweep to read.
     fn print_borrowed(&self, e: &Expr) -> TokenStream {
         let t = self.print_operand(e);
-        let tensor = crate::lower::shape_of(e, &self.f.vars).is_tensor();
-        if tensor && self.maybe_ref(e) {
-            return quote!(::autodiff::__private::tensor_ref(&#t));
-        }
-        let owned_tensor = crate::lower::shape_of(e, &self.f.vars).is_tensor()
-            && !matches!(e, Expr::Var(v, _) if self.f.vars[*v].is_reference());
-        if owned_tensor {
-            quote!(&#t)
-        } else {
-            t
+        match self.held(e) {
+            Held::Either => quote!(::autodiff::__private::tensor_ref(&#t)),
+            Held::Owned => quote!(&#t),
+            Held::Value | Held::Ref => t,
         }
     }
 
@@ -202,20 +235,18 @@ impl Gen<'_> {
     /// matrix the function owns.
     fn borrowed(&self, n: &Node) -> TokenStream {
         let v = &n.val;
-        if n.tensor {
-            quote!(&#v)
-        } else {
-            quote!(#v)
+        match n.held {
+            Held::Owned => quote!(&#v),
+            _ => quote!(#v),
         }
     }
 
     /// A node as a rule argument: by reference, unless it already is one.
     fn rule_arg(&self, n: &Node) -> TokenStream {
         let v = &n.val;
-        if n.by_ref {
-            quote!(#v)
-        } else {
-            quote!(&#v)
+        match n.held {
+            Held::Ref | Held::Either => quote!(#v),
+            Held::Value | Held::Owned => quote!(&#v),
         }
     }
 
@@ -254,24 +285,11 @@ impl Gen<'_> {
     /// Splits `e` into named values, appending their `let`s to `out`.
     pub fn anf(&mut self, e: &Expr, out: &mut TokenStream) -> Node {
         let mut node = self.split(e, out);
-        let by_reference = match e {
-            Expr::Var(v, _) => self.f.vars[*v].is_reference(),
-            // A copy of a reference is the reference.
-            Expr::Copy(inner, CopyKind::Whole, _) => {
-                matches!(**inner, Expr::Var(v, _) if self.f.vars[v].is_reference())
-            }
-            _ => false,
-        };
-        let tensor = crate::lower::shape_of(e, &self.f.vars).is_tensor();
-        if tensor && self.maybe_ref(e) {
-            // Owned or a reference: `tensor_ref` gives a reference either way.
+        node.held = self.held(e);
+        if node.held == Held::Either {
             let v = &node.val;
             node.val = quote!(::autodiff::__private::tensor_ref(&#v));
-            node.by_ref = true;
-            return node;
         }
-        node.tensor = tensor && !by_reference;
-        node.by_ref = by_reference || matches!(e, Expr::Ref(..));
         node
     }
 
@@ -284,59 +302,40 @@ impl Gen<'_> {
             };
             let t = self.print(e);
             let val = if atomic { t } else { self.bind("c", t, out) };
-            return Node {
-                tensor: false,
-                by_ref: false,
-                val,
-                kind: NodeKind::Constant,
-            };
+            return Node::new(val, NodeKind::Constant);
         }
         match e {
-            Expr::Var(v, _) => Node {
-                tensor: false,
-                by_ref: false,
-                val: self.ident(*v),
-                kind: NodeKind::Var(*v),
-            },
+            Expr::Var(v, _) => Node::new(self.ident(*v), NodeKind::Var(*v)),
             Expr::Index(v, idx) => {
                 let i = self.index_tokens(idx);
                 let b = self.ident(*v);
-                Node {
-                    tensor: false,
-                    by_ref: false,
-                    val: quote!(#b #i),
-                    kind: NodeKind::Index(*v, i),
-                }
+                Node::new(quote!(#b #i), NodeKind::Index(*v, i))
             }
             Expr::Neg(a, span) => {
                 let a = self.anf(a, out);
                 let av = self.borrowed(&a);
                 let val = self.bind("t", quote_spanned!(*span=> -#av), out);
-                Node {
-                    tensor: false,
-                    by_ref: false,
+                Node::new(
                     val,
-                    kind: NodeKind::Op {
+                    NodeKind::Op {
                         rule: "neg",
                         children: vec![a],
                         differentiable: vec![true],
                     },
-                }
+                )
             }
             Expr::Bin(op, a, b, span) => {
                 let (a, b) = (self.anf(a, out), self.anf(b, out));
                 let (av, bv, o) = (self.borrowed(&a), self.borrowed(&b), binop_tokens(*op));
                 let val = self.bind("t", quote_spanned!(*span=> #av #o #bv), out);
-                Node {
-                    tensor: false,
-                    by_ref: false,
+                Node::new(
                     val,
-                    kind: NodeKind::Op {
+                    NodeKind::Op {
                         rule: op.rule_name(),
                         children: vec![a, b],
                         differentiable: vec![true, true],
                     },
-                }
+                )
             }
             Expr::Prim {
                 prim,
@@ -348,37 +347,25 @@ impl Gen<'_> {
                 let vals: Vec<TokenStream> = children.iter().map(|c| c.val.clone()).collect();
                 let call = call_tokens(prim.name, spelling, &vals, *span);
                 let val = self.bind("t", call, out);
-                Node {
-                    tensor: false,
-                    by_ref: false,
+                Node::new(
                     val,
-                    kind: NodeKind::Op {
+                    NodeKind::Op {
                         rule: prim.rule,
                         children,
                         differentiable: prim.differentiable.to_vec(),
                     },
-                }
+                )
             }
             Expr::Cast(a, ty, span) => {
                 let a = self.anf(a, out);
                 let av = &a.val;
                 let val = self.bind("t", quote_spanned!(*span=> #av as #ty), out);
-                Node {
-                    tensor: false,
-                    by_ref: false,
-                    val,
-                    kind: NodeKind::Cast(Box::new(a)),
-                }
+                Node::new(val, NodeKind::Cast(Box::new(a)))
             }
             Expr::Copy(a, kind, span) => {
                 let a = self.anf(a, out);
                 let val = self.bind("t", copy_tokens(&a.val, *kind, *span), out);
-                Node {
-                    tensor: false,
-                    by_ref: false,
-                    val,
-                    kind: NodeKind::Copy(Box::new(a)),
-                }
+                Node::new(val, NodeKind::Copy(Box::new(a)))
             }
             Expr::Splat {
                 elem,
@@ -394,12 +381,7 @@ impl Gen<'_> {
                     quote_spanned!(*span=> ::std::vec![#cv; #len])
                 };
                 let val = self.bind("t", t, out);
-                Node {
-                    tensor: false,
-                    by_ref: false,
-                    val,
-                    kind: NodeKind::Splat(Box::new(c)),
-                }
+                Node::new(val, NodeKind::Splat(Box::new(c)))
             }
             Expr::List { elems, array, span } => {
                 let cs: Vec<Node> = elems.iter().map(|x| self.anf(x, out)).collect();
@@ -410,45 +392,30 @@ impl Gen<'_> {
                     quote_spanned!(*span=> ::std::vec![#(#vals),*])
                 };
                 let val = self.bind("t", t, out);
-                Node {
-                    tensor: false,
-                    by_ref: false,
-                    val,
-                    kind: NodeKind::List(cs),
-                }
+                Node::new(val, NodeKind::List(cs))
             }
             Expr::Ref(a, span) => {
                 let a = self.anf(a, out);
                 let av = &a.val;
-                Node {
-                    tensor: false,
-                    by_ref: false,
-                    val: quote_spanned!(*span=> &#av),
-                    kind: NodeKind::Ref(Box::new(a)),
-                }
+                Node::new(quote_spanned!(*span=> &#av), NodeKind::Ref(Box::new(a)))
             }
             Expr::Call(c) => {
                 let children: Vec<Node> = c.args.iter().map(|a| self.anf(a, out)).collect();
                 let (func, vals) = (&c.func, children.iter().map(|c| &c.val));
                 let val = self.bind("t", quote_spanned!(c.span=> #func(#(#vals),*)), out);
-                Node {
-                    tensor: false,
-                    by_ref: false,
+                Node::new(
                     val,
-                    kind: NodeKind::Call {
+                    NodeKind::Call {
                         pullback: c.pullback.clone(),
                         children,
                         arg_spans: c.arg_spans.clone(),
                         span: c.span,
                     },
-                }
+                )
             }
-            Expr::Lit(_) | Expr::Opaque(..) | Expr::Empty(_) => Node {
-                tensor: false,
-                by_ref: false,
-                val: self.print(e),
-                kind: NodeKind::Constant,
-            },
+            Expr::Lit(_) | Expr::Opaque(..) | Expr::Empty(_) => {
+                Node::new(self.print(e), NodeKind::Constant)
+            }
         }
     }
 

@@ -72,12 +72,6 @@ impl Input for Vector {
     }
 }
 
-impl AsRef<[f64]> for Vector {
-    fn as_ref(&self) -> &[f64] {
-        self
-    }
-}
-
 /// How [`GradCheck`] tests: the number of random directions, the finite
 /// difference step, the tolerance and the random seed.
 #[derive(Clone, Debug)]

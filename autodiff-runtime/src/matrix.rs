@@ -1,5 +1,6 @@
 //! `Matrix`: a row-major `f64` matrix with the products of linear algebra.
 
+use crate::tensor::Shaped;
 use crate::Vector;
 use core::fmt;
 use core::ops::{Index, IndexMut, RangeFull};

@@ -10,6 +10,7 @@
 use crate::buffers::{Adjoint, Differentiable};
 use crate::calls::{AsBuffer, AsSeed};
 use crate::real::Real;
+use crate::rules::Tensor;
 use crate::{Matrix, Owned, Vector};
 use core::fmt;
 use core::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssign};
@@ -110,18 +111,6 @@ impl<T: Shaped + ?Sized> Shaped for &mut T {
     }
     fn describe(&self) -> String {
         (**self).describe()
-    }
-}
-
-impl Vector {
-    pub(crate) fn describe(&self) -> String {
-        Shaped::describe(self)
-    }
-}
-
-impl Matrix {
-    pub(crate) fn describe(&self) -> String {
-        Shaped::describe(self)
     }
 }
 
@@ -364,6 +353,17 @@ macro_rules! tensor {
             }
         }
 
+        impl Tensor for $T {
+            #[inline(always)]
+            fn elements(&self) -> &[f64] {
+                &self.data
+            }
+            #[inline(always)]
+            fn elements_mut(&mut self) -> &mut [f64] {
+                &mut self.data
+            }
+        }
+
         impl Differentiable for $T {
             type Grad = $T;
             fn zero_grad(&self) -> $T {
@@ -373,17 +373,11 @@ macro_rules! tensor {
             }
         }
 
-        /// A zero-sized adjoint is a zero of any shape: it takes the shape of
-        /// the first cotangent added to it.
         impl Adjoint for $T {
             fn set_zero(&mut self) {
                 self.data.iter_mut().for_each(|x| *x = 0.0);
             }
             fn accumulate(&mut self, d: &Self) {
-                if self.data.is_empty() && !d.data.is_empty() {
-                    *self = d.clone();
-                    return;
-                }
                 same_shape(self, d, "gradient accumulation");
                 for (a, b) in self.data.iter_mut().zip(&d.data) {
                     *a += b;

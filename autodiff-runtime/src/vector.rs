@@ -126,6 +126,12 @@ impl DerefMut for Vector {
     }
 }
 
+impl AsRef<[f64]> for Vector {
+    fn as_ref(&self) -> &[f64] {
+        &self.data
+    }
+}
+
 impl From<Vec<f64>> for Vector {
     fn from(data: Vec<f64>) -> Self {
         Vector { data }

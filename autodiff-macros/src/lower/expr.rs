@@ -45,6 +45,26 @@ pub(super) fn is_float_type(ty: &syn::Type) -> bool {
     matches!(ty, syn::Type::Path(p) if p.path.is_ident("f64") || p.path.is_ident("f32"))
 }
 
+/// The body of `vec![..]`.
+enum VecBody {
+    /// `vec![elem; len]`.
+    Splat(Box<syn::Expr>, Box<syn::Expr>),
+    /// `vec![a, b, ...]`.
+    List(syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>),
+}
+
+fn parse_vec(mac: &syn::Macro) -> syn::Result<VecBody> {
+    let splat = mac.parse_body_with(|input: syn::parse::ParseStream| {
+        let elem: syn::Expr = input.parse()?;
+        input.parse::<syn::Token![;]>()?;
+        Ok(VecBody::Splat(Box::new(elem), Box::new(input.parse()?)))
+    });
+    splat.or_else(|_| {
+        mac.parse_body_with(syn::punctuated::Punctuated::parse_terminated)
+            .map(VecBody::List)
+    })
+}
+
 /// Renames variables inside an opaque expression and rejects what cannot be
 /// emitted again (closures, blocks, macros...).
 struct Renamer<'l, 'a> {
@@ -81,25 +101,17 @@ impl VisitMut for Renamer<'_, '_> {
             E::Macro(m) if m.mac.path.is_ident("vec") => {
                 // `vec![a, b]` / `vec![a; n]` inside a constant expression:
                 // its operands are renamed like the rest.
-                let list = m.mac.parse_body_with(
-                    syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
-                );
-                let splat = m.mac.parse_body_with(|input: syn::parse::ParseStream| {
-                    let elem: syn::Expr = input.parse()?;
-                    input.parse::<syn::Token![;]>()?;
-                    Ok((elem, input.parse::<syn::Expr>()?))
-                });
-                match (splat, list) {
-                    (Ok((mut elem, mut len)), _) => {
+                match parse_vec(&m.mac) {
+                    Ok(VecBody::Splat(mut elem, mut len)) => {
                         self.visit_expr_mut(&mut elem);
                         self.visit_expr_mut(&mut len);
                         m.mac.tokens = quote::quote!(#elem; #len);
                     }
-                    (_, Ok(mut elems)) => {
+                    Ok(VecBody::List(mut elems)) => {
                         elems.iter_mut().for_each(|x| self.visit_expr_mut(x));
                         m.mac.tokens = quote::quote!(#elems);
                     }
-                    (_, Err(err)) => self.lower.diag.push(err),
+                    Err(err) => self.lower.diag.push(err),
                 }
             }
             E::Macro(m) => self.lower.diag.error(&m.mac, macro_message(&m.mac)),
@@ -372,12 +384,7 @@ impl Lower<'_> {
             Expr::Var(v, s) if self.vars[v].is_reference() => Expr::Var(v, s),
             inner @ (Expr::Var(..) | Expr::Index(..)) => Expr::Ref(Box::new(inner), a.span()),
             // `&(a * b)`: the value goes into a variable first.
-            inner => {
-                let name = self.hidden("arg", a.span());
-                let v = self.declare_unscoped(&name, Origin::Local, None);
-                self.emit_let(v, inner);
-                Expr::Ref(Box::new(Expr::Var(v, a.span())), a.span())
-            }
+            inner => Expr::Ref(Box::new(self.hidden_value(inner, a.span())), a.span()),
         }
     }
 
@@ -404,35 +411,32 @@ impl Lower<'_> {
                 return self.opaque(e, Opaque::Constant);
             }
             if let Some(prim) = rules::method(&last, c.args.len()) {
-                {
-                    let args = c
-                        .args
-                        .iter()
-                        .zip(prim.differentiable)
-                        .map(|(a, diff)| {
-                            if *diff {
-                                self.value(a)
-                            } else {
-                                self.opaque(a, Opaque::Constant)
-                            }
-                        })
-                        .collect();
-                    let spelling = Spelling::Path(path.to_token_stream());
-                    return Expr::Prim {
-                        prim,
-                        args,
-                        spelling,
-                        span,
-                    };
-                }
+                let args = c
+                    .args
+                    .iter()
+                    .zip(prim.differentiable)
+                    .map(|(a, diff)| {
+                        if *diff {
+                            self.value(a)
+                        } else {
+                            self.opaque(a, Opaque::Constant)
+                        }
+                    })
+                    .collect();
+                let spelling = Spelling::Path(path.to_token_stream());
+                return Expr::Prim {
+                    prim,
+                    args,
+                    spelling,
+                    span,
+                };
             }
         }
-        if segs.len() >= 2 && matches!(segs[segs.len() - 2].as_str(), "Vector" | "Matrix") {
-            // A constructor: a constant. Built from values that carry a
-            // gradient it has no rule, which is an error rather than a
-            // silently lost gradient.
-            // Sizes are constants whatever they are computed from; so are
-            // `linspace`'s ends when they read no variable.
+        if super::shape::constructor(path).is_some() {
+            // A constructor of sizes is a constant whatever they are
+            // computed from; so is `linspace` with ends that read no
+            // variable. Built from other values, it has no rule: an error
+            // if they carry a gradient, rather than a lost gradient.
             let sizes_only = matches!(last.as_str(), "zeros" | "ones" | "arange" | "identity")
                 || (last == "linspace"
                     && c.args
@@ -514,10 +518,7 @@ impl Lower<'_> {
                     // first, so its gradient flows like a named one's.
                     e => {
                         let value = self.value(e);
-                        let name = self.hidden("arg", e.span());
-                        let v = self.declare_unscoped(&name, Origin::Local, None);
-                        self.emit_let(v, value);
-                        Some(Expr::Var(v, a.span()))
+                        Some(self.hidden_value(value, a.span()))
                     }
                 };
                 return match inner {
@@ -529,26 +530,23 @@ impl Lower<'_> {
         self.value(a)
     }
 
+    /// `value` in a hidden variable, so its gradient flows like a named one's.
+    fn hidden_value(&mut self, value: Expr, span: Span) -> Expr {
+        let name = self.hidden("arg", span);
+        let v = self.declare_unscoped(&name, Origin::Local, None);
+        self.emit_let(v, value);
+        Expr::Var(v, span)
+    }
+
     fn vec_macro(&mut self, mac: &syn::Macro, span: Span) -> Expr {
-        let splat = mac.parse_body_with(|input: syn::parse::ParseStream| {
-            let elem: syn::Expr = input.parse()?;
-            input.parse::<syn::Token![;]>()?;
-            let len: syn::Expr = input.parse()?;
-            Ok((elem, len))
-        });
-        if let Ok((elem, len)) = splat {
-            return Expr::Splat {
+        match parse_vec(mac) {
+            Ok(VecBody::Splat(elem, len)) => Expr::Splat {
                 elem: Box::new(self.value(&elem)),
                 len: self.passive(&len),
                 array: false,
                 span,
-            };
-        }
-        let list = mac.parse_body_with(
-            syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
-        );
-        match list {
-            Ok(elems) => Expr::List {
+            },
+            Ok(VecBody::List(elems)) => Expr::List {
                 elems: elems.iter().map(|x| self.value(x)).collect(),
                 array: false,
                 span,

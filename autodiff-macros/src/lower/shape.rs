@@ -114,33 +114,18 @@ fn shape(e: &Expr, vars: &[Var], strict: bool) -> Shape {
         Shape::Array(k) => Shape::Array(k + 1),
         Shape::Matrix | Shape::Unknown => Shape::Unknown,
     };
-    // A vector or matrix operand makes the result one; otherwise a scalar.
     let broadcast = |args: &[&Expr]| {
         let shapes: Vec<Shape> = args.iter().map(|a| shape(a, vars, strict)).collect();
-        match shapes.iter().find(|s| s.is_tensor()) {
-            Some(s) => *s,
-            None if strict && shapes.contains(&Shape::Unknown) => Shape::Unknown,
-            None => Shape::Scalar,
-        }
+        broadcast(&shapes, strict)
     };
     match e {
         Expr::Lit(_) | Expr::Cast(..) => Shape::Scalar,
         Expr::Neg(a, _) => broadcast(&[a]),
         Expr::Bin(_, a, b, _) => broadcast(&[a, b]),
-        Expr::Prim { prim, args, .. } => match prim.yields {
-            Yields::Elementwise => {
-                let diff: Vec<&Expr> = args
-                    .iter()
-                    .zip(prim.differentiable)
-                    .filter(|(_, d)| **d)
-                    .map(|(a, _)| a)
-                    .collect();
-                broadcast(&diff)
-            }
-            Yields::Scalar => Shape::Scalar,
-            Yields::Vector => Shape::Array(1),
-            Yields::Matrix => Shape::Matrix,
-        },
+        Expr::Prim { prim, args, .. } => {
+            let operands: Vec<Shape> = args.iter().map(|a| shape(a, vars, strict)).collect();
+            yields(prim, &operands, strict)
+        }
         Expr::Var(v, _) => vars[*v].shape,
         Expr::Index(v, idx) => match vars[*v].shape {
             Shape::Array(k) if k as usize == idx.len() => Shape::Scalar,
@@ -162,16 +147,50 @@ fn shape(e: &Expr, vars: &[Var], strict: bool) -> Shape {
     }
 }
 
+/// The shape of an element-wise operation: a vector or matrix operand makes
+/// the result one; otherwise a scalar (unknown, if `strict`, while an
+/// operand is).
+fn broadcast(shapes: &[Shape], strict: bool) -> Shape {
+    match shapes.iter().find(|s| s.is_tensor()) {
+        Some(s) => *s,
+        None if strict && shapes.contains(&Shape::Unknown) => Shape::Unknown,
+        None => Shape::Scalar,
+    }
+}
+
+/// The shape of a primitive's result from its operands' shapes.
+fn yields(prim: &crate::rules::Prim, operands: &[Shape], strict: bool) -> Shape {
+    match prim.yields {
+        Yields::Elementwise => {
+            let diff: Vec<Shape> = operands
+                .iter()
+                .zip(prim.differentiable)
+                .filter(|(_, d)| **d)
+                .map(|(s, _)| *s)
+                .collect();
+            broadcast(&diff, strict)
+        }
+        Yields::Scalar => Shape::Scalar,
+        Yields::Vector => Shape::Array(1),
+        Yields::Matrix => Shape::Matrix,
+    }
+}
+
+/// `Vector::zeros(n)`, `Matrix::identity(3)`: the shape a constructor makes.
+pub(super) fn constructor(path: &syn::Path) -> Option<Shape> {
+    let n = path.segments.len();
+    match n.checked_sub(2).map(|i| path.segments[i].ident.to_string()) {
+        Some(t) if t == "Vector" => Some(Shape::Array(1)),
+        Some(t) if t == "Matrix" => Some(Shape::Matrix),
+        _ => None,
+    }
+}
+
 /// The shape of a constant expression, read from its syntax where it says:
 /// `Vector::zeros(n)`, `detach(x * x)`, `Matrix::identity(3)`.
 fn opaque_shape(e: &syn::Expr, reads: &[VarId], vars: &[Var], strict: bool) -> Shape {
     use syn::Expr as E;
     let of = |e: &syn::Expr| opaque_shape(e, reads, vars, strict);
-    let broadcast = |shapes: &[Shape]| match shapes.iter().find(|s| s.is_tensor()) {
-        Some(s) => *s,
-        None if strict && shapes.contains(&Shape::Unknown) => Shape::Unknown,
-        None => Shape::Scalar,
-    };
     match e {
         E::Lit(l) => match l.lit {
             syn::Lit::Float(_) | syn::Lit::Int(_) => Shape::Scalar,
@@ -191,40 +210,28 @@ fn opaque_shape(e: &syn::Expr, reads: &[VarId], vars: &[Var], strict: bool) -> S
         E::Binary(b) if super::is_compound(&b.op) => Shape::Unknown,
         E::Binary(b) => match b.op {
             syn::BinOp::Add(_) | syn::BinOp::Sub(_) | syn::BinOp::Mul(_) | syn::BinOp::Div(_) => {
-                broadcast(&[of(&b.left), of(&b.right)])
+                broadcast(&[of(&b.left), of(&b.right)], strict)
             }
             _ => Shape::Unknown,
         },
-        E::Call(c) => {
-            let E::Path(f) = &*c.func else {
-                return Shape::Unknown;
-            };
-            let segs: Vec<String> = f
-                .path
-                .segments
-                .iter()
-                .map(|s| s.ident.to_string())
-                .collect();
-            match segs.iter().map(String::as_str).collect::<Vec<_>>()[..] {
-                [.., "detach"] if c.args.len() == 1 => of(&c.args[0]),
-                [.., "Vector", _] => Shape::Array(1),
-                [.., "Matrix", _] => Shape::Matrix,
-                _ => Shape::Unknown,
+        E::Call(c) => match &*c.func {
+            E::Path(f) if f.path.segments.last().is_some_and(|s| s.ident == "detach") => {
+                c.args.first().map_or(Shape::Unknown, of)
+            }
+            E::Path(f) => constructor(&f.path).unwrap_or(Shape::Unknown),
+            _ => Shape::Unknown,
+        },
+        E::MethodCall(m) => {
+            let name = m.method.to_string();
+            let mut operands = vec![of(&m.receiver)];
+            operands.extend(m.args.iter().map(of));
+            match crate::rules::method(&name, operands.len()) {
+                Some(prim) => yields(prim, &operands, strict),
+                None if name == "clone" => operands[0],
+                None if name == "len" => Shape::Scalar,
+                None => Shape::Unknown,
             }
         }
-        E::MethodCall(m) => match m.method.to_string().as_str() {
-            "clone" => of(&m.receiver),
-            "matvec" | "vecmat" => Shape::Array(1),
-            "matmul" | "transpose" => Shape::Matrix,
-            "len" | "sum" | "mean" | "norm" | "dot" => Shape::Scalar,
-            "max" | "min" if m.args.is_empty() => Shape::Scalar,
-            name if crate::rules::method(name, m.args.len() + 1).is_some() => {
-                let mut shapes = vec![of(&m.receiver)];
-                shapes.extend(m.args.iter().map(of));
-                broadcast(&shapes)
-            }
-            _ => Shape::Unknown,
-        },
         E::Cast(c) if super::expr::is_float_type(&c.ty) => Shape::Scalar,
         _ => Shape::Unknown,
     }
@@ -320,7 +327,9 @@ pub(super) fn mark_references(vars: &mut [Var], body: &[Stmt]) {
                 e => e,
             };
             let maybe = match whole {
-                Expr::Opaque(p, _) => !is_constructor(&p.expr),
+                // A constructor makes an owned value.
+                Expr::Opaque(p, _) => !matches!(&p.expr, syn::Expr::Call(c)
+                    if matches!(&*c.func, syn::Expr::Path(f) if constructor(&f.path).is_some())),
                 Expr::Var(w, _) => vars[*w].is_reference() || vars[*w].maybe_ref,
                 _ => false,
             };
@@ -334,18 +343,5 @@ pub(super) fn mark_references(vars: &mut [Var], body: &[Stmt]) {
         for v in marks {
             vars[v].maybe_ref = true;
         }
-    }
-}
-
-/// `Vector::zeros(n)`, `Matrix::identity(3)`: an owned value.
-fn is_constructor(e: &syn::Expr) -> bool {
-    let syn::Expr::Call(c) = e else { return false };
-    let syn::Expr::Path(f) = &*c.func else {
-        return false;
-    };
-    let n = f.path.segments.len();
-    n >= 2 && {
-        let t = &f.path.segments[n - 2].ident;
-        t == "Vector" || t == "Matrix"
     }
 }

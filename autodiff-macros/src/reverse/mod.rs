@@ -22,7 +22,7 @@
 mod loops;
 
 use crate::activity::Analysis;
-use crate::anf::Node;
+use crate::anf::{Held, Node};
 use crate::diagnostics::Diagnostics;
 use crate::exits;
 use crate::ir::*;
@@ -385,7 +385,7 @@ impl<'a> Gen<'a> {
             self.anf(value, &mut rev)
         } else {
             let mut node = self.anf(value, &mut fwd);
-            if node.tensor && op == AssignOp::Set {
+            if node.held == Held::Owned && op == AssignOp::Set {
                 // A vector or matrix moves into its variable. Assigned only
                 // here, the variable keeps the value for the reverse sweep,
                 // which reads it there; otherwise the variable gets a copy.
@@ -396,7 +396,7 @@ impl<'a> Gen<'a> {
                     let val = &node.val;
                     fwd.extend(fwd_store(quote!(::autodiff::__private::snapshot(&#val))));
                 }
-            } else if node.tensor {
+            } else if node.held == Held::Owned {
                 // `y += t`: borrowed, since the reverse sweep reads `t`.
                 let val = &node.val;
                 fwd.extend(fwd_store(quote!(&#val)));

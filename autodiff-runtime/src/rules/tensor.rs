@@ -4,34 +4,14 @@
 
 use crate::{Matrix, Vector};
 
+// `Tensor` is implemented for both next to their other traits, in `crate::tensor`.
+
 /// A vector or a matrix, seen as its elements in order.
 pub trait Tensor: Clone {
     /// The elements.
     fn elements(&self) -> &[f64];
     /// The elements, to write.
     fn elements_mut(&mut self) -> &mut [f64];
-}
-
-impl Tensor for Vector {
-    #[inline(always)]
-    fn elements(&self) -> &[f64] {
-        &self.data
-    }
-    #[inline(always)]
-    fn elements_mut(&mut self) -> &mut [f64] {
-        &mut self.data
-    }
-}
-
-impl Tensor for Matrix {
-    #[inline(always)]
-    fn elements(&self) -> &[f64] {
-        &self.data
-    }
-    #[inline(always)]
-    fn elements_mut(&mut self) -> &mut [f64] {
-        &mut self.data
-    }
 }
 
 /// `x` with every element replaced by `f(xᵢ)`.
