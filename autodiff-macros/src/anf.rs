@@ -9,7 +9,7 @@
 //! ```
 
 use crate::ir::*;
-use crate::reverse::Gen;
+use crate::reverse::{CallMode, CallSite, Gen};
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 
@@ -66,6 +66,9 @@ pub enum NodeKind {
     Ref(Box<Node>),
     Call {
         pullback: TokenStream,
+        /// `g::reverse` and the pullback `g::forward` returned, when the
+        /// forward sweep kept it.
+        split: Option<(TokenStream, TokenStream)>,
         children: Vec<Node>,
         arg_spans: Vec<proc_macro2::Span>,
         span: proc_macro2::Span,
@@ -182,8 +185,25 @@ impl Gen<'_> {
                 }
             }
             Expr::Call(c) => {
-                let (func, args) = (&c.func, c.args.iter().map(|a| self.print(a)));
-                quote_spanned!(c.span=> #func(#(#args),*))
+                let args: Vec<TokenStream> = c.args.iter().map(|a| self.print(a)).collect();
+                let site = self.call_sites.get(&call_key(c));
+                match (self.call_mode, site) {
+                    (CallMode::Record, Some(site)) => {
+                        let (v, pb) = (&site.fwd_value, &site.fwd_pullback);
+                        let kept = if site.keeps_value {
+                            quote!(::core::clone::Clone::clone(&#v))
+                        } else {
+                            quote!(())
+                        };
+                        let save = site.store.save(quote!((#kept, #pb)));
+                        let forward = &c.forward;
+                        quote_spanned!(c.span=> { let (#v, #pb) = #forward(#(#args),*); #save #v })
+                    }
+                    _ => {
+                        let func = &c.func;
+                        quote_spanned!(c.span=> #func(#(#args),*))
+                    }
+                }
             }
             Expr::Ref(a, span) => {
                 let a = self.print(a);
@@ -401,12 +421,42 @@ impl Gen<'_> {
             }
             Expr::Call(c) => {
                 let children: Vec<Node> = c.args.iter().map(|a| self.anf(a, out)).collect();
-                let (func, vals) = (&c.func, children.iter().map(|c| &c.val));
-                let val = self.bind("t", quote_spanned!(c.span=> #func(#(#vals),*)), out);
+                let vals = children.iter().map(|c| &c.val);
+                let (val, split) = match self.call_mode {
+                    CallMode::Forward => {
+                        let (t, pb) = (self.names.fresh("t"), self.names.fresh("pb"));
+                        let forward = &c.forward;
+                        out.extend(quote_spanned!(c.span=> let (#t, #pb) = #forward(#(#vals),*);));
+                        (quote!(#t), Some((c.reverse.clone(), quote!(#pb))))
+                    }
+                    CallMode::Replay(ctx) => {
+                        let store = self.store(ctx, "calls");
+                        let (t, pb) = (self.names.fresh("t"), self.names.fresh("pb"));
+                        let load = store.load();
+                        out.extend(quote!(let (#t, #pb) = #load;));
+                        self.call_sites.insert(
+                            call_key(c),
+                            CallSite {
+                                store,
+                                value: t.clone(),
+                                keeps_value: true,
+                                fwd_value: self.names.fresh("v"),
+                                fwd_pullback: self.names.fresh("pb"),
+                            },
+                        );
+                        (quote!(#t), Some((c.reverse.clone(), quote!(#pb))))
+                    }
+                    CallMode::Plain | CallMode::Record => {
+                        let func = &c.func;
+                        let val = self.bind("t", quote_spanned!(c.span=> #func(#(#vals),*)), out);
+                        (val, None)
+                    }
+                };
                 Node::new(
                     val,
                     NodeKind::Call {
                         pullback: c.pullback.clone(),
+                        split,
                         children,
                         arg_spans: c.arg_spans.clone(),
                         span: c.span,
@@ -429,9 +479,11 @@ impl Gen<'_> {
     ///                                 as_buffer(&mut v_adj), None);
     ///                             <pullback of x * 2.0 with d1>
     /// ```
+    #[allow(clippy::too_many_arguments)]
     fn call_pullback(
         &mut self,
         pullback: &TokenStream,
+        split: Option<&(TokenStream, TokenStream)>,
         children: &[Node],
         arg_spans: &[proc_macro2::Span],
         span: proc_macro2::Span,
@@ -492,9 +544,15 @@ impl Gen<'_> {
             });
         }
         let vals = children.iter().map(|c| &c.val);
-        out.extend(quote_spanned!(span=>
-            #pullback(#(#vals,)* ::autodiff::__private::seed(&#d), #(#buffers),*);
-        ));
+        let seed = quote!(::autodiff::__private::seed(&#d));
+        out.extend(match split {
+            Some((reverse, pb)) => quote_spanned!(span=>
+                #reverse(#pb, #(#vals,)* #seed, #(#buffers),*);
+            ),
+            None => quote_spanned!(span=>
+                #pullback(#(#vals,)* #seed, #(#buffers),*);
+            ),
+        });
         out.extend(scratches);
         for (k, dk) in scalars {
             self.pullback(&children[k], quote!(#dk), out);
@@ -581,10 +639,11 @@ impl Gen<'_> {
             NodeKind::Copy(c) | NodeKind::Ref(c) => self.pullback(c, d, out),
             NodeKind::Call {
                 pullback,
+                split,
                 children,
                 arg_spans,
                 span,
-            } => self.call_pullback(pullback, children, arg_spans, *span, d, out),
+            } => self.call_pullback(pullback, split.as_ref(), children, arg_spans, *span, d, out),
             NodeKind::Splat(c) => {
                 let dk = self.names.fresh("d");
                 out.extend(quote!(let #dk = ::autodiff::__private::rules::splat(&#d[..]);));
@@ -618,4 +677,10 @@ fn copy_tokens(a: &TokenStream, kind: CopyKind, span: proc_macro2::Span) -> Toke
         CopyKind::Clone => quote_spanned!(span=> #a.clone()),
         CopyKind::Whole => quote_spanned!(span=> ::autodiff::__private::snapshot(&#a)),
     }
+}
+
+/// A call's identity across the forward sweep and its replay: its address
+/// in the IR, which neither moves while the sweeps are generated.
+fn call_key(c: &Call) -> usize {
+    c as *const Call as usize
 }

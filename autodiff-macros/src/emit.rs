@@ -328,6 +328,43 @@ pub(crate) fn body(
     epilogue: TokenStream,
     diag: &mut Diagnostics,
 ) -> TokenStream {
+    let Parts {
+        fields,
+        forward,
+        reverse,
+        value,
+    } = parts(sig, f, an, names, seed, param_adjoints, epilogue, diag);
+    quote! {
+        #fields
+        #forward
+        #reverse
+        #value
+    }
+}
+
+/// The pieces of a body, which `pullback::companion` also puts apart.
+pub(crate) struct Parts {
+    /// Locals for the fields of struct parameters (references into them).
+    pub fields: TokenStream,
+    /// The forward sweep, with the declarations it needs.
+    pub forward: TokenStream,
+    /// The adjoints, the reverse sweep and `epilogue`.
+    pub reverse: TokenStream,
+    /// The returned value.
+    pub value: TokenStream,
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn parts(
+    sig: &Signature,
+    f: &Func,
+    an: &Analysis,
+    names: &mut Names,
+    seed: &Ident,
+    param_adjoints: &[Option<TokenStream>],
+    epilogue: TokenStream,
+    diag: &mut Diagnostics,
+) -> Parts {
     let mut gen = Gen::new(f, an, names, diag);
     let seeds = Seeds::new(sig, f, seed);
     // Adjoints: the caller's buffers for parameters, locals otherwise.
@@ -390,17 +427,21 @@ pub(crate) fn body(
         }
     }
     let (fwd, rev) = (sweeps.fwd, sweeps.rev);
-    quote! {
-        #fields
-        #exit
-        #decls
-        #fwd
-        #keep
-        #adj_decls
-        #rev
-        #put_back
-        #epilogue
-        #value
+    Parts {
+        fields,
+        forward: quote! {
+            #exit
+            #decls
+            #fwd
+            #keep
+        },
+        reverse: quote! {
+            #adj_decls
+            #rev
+            #put_back
+            #epilogue
+        },
+        value,
     }
 }
 

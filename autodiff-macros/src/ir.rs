@@ -69,6 +69,7 @@ impl Shape {
     }
 }
 
+#[derive(Clone)]
 pub struct Var {
     pub ident: Ident,
     pub origin: Origin,
@@ -195,6 +196,10 @@ pub struct Call {
     pub func: TokenStream,
     /// Its pullback (`g::pullback`, `geometry::dist::pullback::<f64>`).
     pub pullback: TokenStream,
+    /// Its split pullback: `g::forward` runs `g` and returns what the
+    /// reverse sweep needs, `g::reverse` takes that back.
+    pub forward: TokenStream,
+    pub reverse: TokenStream,
     pub args: Vec<Expr>,
     /// Where each argument is written, for errors about it.
     pub arg_spans: Vec<Span>,

@@ -21,15 +21,40 @@
 //!                                   }
 //! ```
 //!
-//! A caller calls it in its reverse sweep (`anf::call_pullback`), which runs
-//! `g`'s forward sweep again: calls are checkpointed, as in Tapenade's joint
-//! mode, so recursion needs no tape of tapes.
+//! Callers use it split in two (`reverse::CallMode`): `forward` runs `g`'s
+//! forward sweep and returns the value with a closure holding what the
+//! reverse sweep reads; `reverse` runs that closure, so no part of `g` runs
+//! twice (JAX's `vjp`, Enzyme's augmented forward pass):
+//!
+//! ```text
+//! impl g {
+//!     fn forward(x: f64, v: &[f64], n: usize)
+//!         -> (f64, Box<dyn FnOnce(f64, &[f64], usize, f64, Option<&mut f64>, ..)>) {
+//!         <forward sweep>
+//!         (value, Box::new(move |x, v, n, seed, d_x, d_v, d_n| { <reverse sweep> }))
+//!     }
+//!     fn reverse(pb: Box<dyn FnOnce(..)>, x: f64, v: &[f64], n: usize, seed: f64, ..) {
+//!         pb(x, v, n, seed, ..)
+//!     }
+//! }
+//! ```
+//!
+//! The closure takes the arguments again rather than capturing them, so the
+//! caller may overwrite what it passed by reference before its reverse sweep
+//! (it restores them); it is boxed so that recursive and mutually recursive
+//! functions have finite types. Only functions that call differentiated
+//! functions are split (see `calls_others`). The others, and those whose
+//! closure could not be `'static` (generic, `&mut` or `mut` parameters, a
+//! local that borrows from an argument), are checkpointed: `forward` only
+//! runs `g`, and `reverse` runs `pullback`, which runs `g`'s forward sweep
+//! again, as in Tapenade's joint mode.
 
 use crate::activity::{self, Analysis};
 use crate::diagnostics::Diagnostics;
-use crate::emit::{body, check_buffer, check_rules, generated_allows};
-use crate::ir::Func;
+use crate::emit::{check_buffer, check_rules, generated_allows, parts, Parts};
+use crate::ir::{AssignOp, Func, Origin, Passive, Place, Stmt};
 use crate::names::Names;
+use crate::reverse::mentions;
 use crate::signature::{Kind, Signature};
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
@@ -81,9 +106,309 @@ pub fn companion(
             param_adjoints.push(Some(quote!(#b)));
         }
     }
-    let body = body(sig, f, an, names, &seed, &param_adjoints, epilogue, diag);
+    if calls_others(f) && splittable_signature(func) && !probe.has_errors() {
+        // The body as the one branch of an `if true`: the reverse sweep then
+        // recomputes or restores what it reads from variables, so the
+        // closure holds no temporary that borrows from an argument.
+        let branch = as_branch(f);
+        let an = activity::analyse(&branch, &wrt);
+        let mut quiet = Diagnostics::default();
+        let parts = parts(
+            sig,
+            &branch,
+            &an,
+            names,
+            &seed,
+            &param_adjoints,
+            epilogue.clone(),
+            &mut quiet,
+        );
+        if !quiet.has_errors() {
+            if let Some(split) = split(
+                func, sig, &branch, &parts, &prologue, &seed, &buffers, &wrt, names,
+            ) {
+                return wrap(func, split);
+            }
+        }
+    }
+    let parts = parts(sig, f, an, names, &seed, &param_adjoints, epilogue, diag);
+    let Parts {
+        fields,
+        forward,
+        reverse,
+        value,
+    } = parts;
     let head = head(func, sig, &seed, &buffers, &wrt);
-    wrap(func, quote!(#head { #prologue #body }))
+    let pullback = quote!(#[inline] #head { #prologue #fields #forward #reverse #value });
+    let rerun = rerun(func, sig, &seed, &buffers, &wrt, names, false);
+    wrap(func, quote!(#pullback #rerun))
+}
+
+/// `forward` and `reverse` around the sweeps of `parts`, if the reverse
+/// sweep can run later from what the closure captures and the arguments
+/// passed again.
+#[allow(clippy::too_many_arguments)]
+fn split(
+    func: &syn::ItemFn,
+    sig: &Signature,
+    f: &Func,
+    parts: &Parts,
+    prologue: &TokenStream,
+    seed: &Ident,
+    buffers: &[Ident],
+    wrt: &[bool],
+    names: &mut Names,
+) -> Option<TokenStream> {
+    // A local that may borrow from an argument cannot outlive this call.
+    let Parts {
+        fields,
+        forward,
+        reverse,
+        value,
+    } = parts;
+    let borrows = f.vars.iter().any(|v| {
+        v.field.is_none()
+            && matches!(v.origin, Origin::Local | Origin::Result)
+            && (v.maybe_ref || v.is_reference())
+            && mentions(reverse, &v.ident) > 0
+    });
+    if borrows {
+        return None;
+    }
+    // The value leaves with the caller; the closure keeps a copy if it
+    // reads it.
+    let read_later = f
+        .vars
+        .iter()
+        .any(|v| mentions(value, &v.ident) > 0 && mentions(reverse, &v.ident) > 0);
+    let result = names.fresh("result");
+    let value = match (read_later, syn::parse2::<Ident>(value.clone())) {
+        (false, _) => value.clone(),
+        (true, Ok(v)) => quote!(::core::clone::Clone::clone(&#v)),
+        (true, Err(_)) => return None,
+    };
+    let vis = &func.vis;
+    let generics = &func.sig.generics;
+    let where_clause = &generics.where_clause;
+    let params: Vec<TokenStream> = sig
+        .params
+        .iter()
+        .map(|p| {
+            let (i, t) = (&p.ident, &p.ty);
+            quote!(#i: #t)
+        })
+        .collect();
+    let args: Vec<&Ident> = sig.params.iter().map(|p| &p.ident).collect();
+    let tys = sig.params.iter().map(|p| &p.ty);
+    let seed_ty = sig.seed_type();
+    let buf_tys = buffer_types(sig, wrt);
+    let pullback_ty =
+        quote!(::std::boxed::Box<dyn ::core::ops::FnOnce(#(#tys,)* #seed_ty, #(#buf_tys),*)>);
+    let ret = match &func.sig.output {
+        syn::ReturnType::Type(_, t) => quote!(#t),
+        syn::ReturnType::Default => quote!(()),
+    };
+    let pb = names.fresh("pullback");
+    Some(quote! {
+        #[inline]
+        #vis fn forward #generics (#(#params),*) -> (#ret, #pullback_ty) #where_clause {
+            #fields
+            #forward
+            let #result = #value;
+            (#result, ::std::boxed::Box::new(move |#(#params,)* #seed: #seed_ty, #(#buffers: #buf_tys),*| {
+                #prologue
+                #fields
+                #reverse
+            }))
+        }
+
+        #[inline]
+        #vis fn reverse #generics (#pb: #pullback_ty, #(#params,)* #seed: #seed_ty, #(#buffers: #buf_tys),*) #where_clause {
+            #pb(#(#args,)* #seed, #(#buffers),*)
+        }
+    })
+}
+
+/// Whether `f` calls a differentiated function. Only such functions are
+/// split: a leaf is cheaper to run again (its pullback inlines, and nothing
+/// of it stays allocated until the reverse sweep), while running a caller
+/// again would run its callees again too, once more per level of calls.
+fn calls_others(f: &Func) -> bool {
+    let mut found = false;
+    crate::ir::visit(&f.body, &mut |s| {
+        let mut check =
+            |e: &crate::ir::Expr| e.each(&mut |x| found |= matches!(x, crate::ir::Expr::Call(_)));
+        match s {
+            Stmt::Let { init: Some(e), .. }
+            | Stmt::Assign { value: e, .. }
+            | Stmt::Push { value: e, .. }
+            | Stmt::Eval(e) => check(e),
+            _ => {}
+        }
+    });
+    found
+}
+
+/// `f` with its body wrapped in `if true { .. }`.
+fn as_branch(f: &Func) -> Func {
+    let mut vars = f.vars.clone();
+    for v in &mut vars {
+        v.ctx.nested = true;
+    }
+    // The result is declared before the branch, where it is returned.
+    let (mut body, mut then_b) = (Vec::new(), Vec::new());
+    for s in &f.body {
+        match s {
+            Stmt::Let { var, init } if f.vars[*var].origin == Origin::Result => {
+                body.push(Stmt::Let {
+                    var: *var,
+                    init: None,
+                });
+                if let Some(e) = init {
+                    then_b.push(Stmt::Assign {
+                        place: Place::Var(*var),
+                        op: AssignOp::Set,
+                        value: e.clone(),
+                        span: proc_macro2::Span::call_site(),
+                    });
+                }
+            }
+            _ => then_b.push(s.clone()),
+        }
+    }
+    body.push(Stmt::If {
+        cond: Passive {
+            expr: syn::parse_quote!(true),
+            reads: Vec::new(),
+        },
+        then_b,
+        else_b: Vec::new(),
+    });
+    Func {
+        vars,
+        body,
+        result: f.result,
+        outputs: f.outputs.clone(),
+        exit_flag: f.exit_flag,
+    }
+}
+
+/// Whether the returned closure can be free of the arguments' lifetimes:
+/// no lifetimes, `impl` types, `&mut` or `mut` parameters, and an owned
+/// result.
+fn splittable_signature(func: &syn::ItemFn) -> bool {
+    // The closure is boxed as `dyn FnOnce + 'static`, which a generic type
+    // might not be.
+    if !func.sig.generics.params.is_empty() {
+        return false;
+    }
+    let plain_params = func.sig.inputs.iter().all(|a| match a {
+        syn::FnArg::Typed(t) => {
+            matches!(&*t.pat, syn::Pat::Ident(i) if i.mutability.is_none() && i.by_ref.is_none())
+                && !borrows_or_hides(&quote!(#t), true)
+        }
+        syn::FnArg::Receiver(_) => false,
+    });
+    let out = &func.sig.output;
+    plain_params && !borrows_or_hides(&quote!(#out), false)
+}
+
+/// Whether `tokens` name a lifetime, an `impl` type, or a reference
+/// (`&mut` only, if `shared_ok`).
+fn borrows_or_hides(tokens: &TokenStream, shared_ok: bool) -> bool {
+    let mut prev_amp = false;
+    for t in tokens.clone() {
+        let hit = match &t {
+            proc_macro2::TokenTree::Punct(p) if p.as_char() == '\'' => true,
+            proc_macro2::TokenTree::Punct(p) if p.as_char() == '&' && !shared_ok => true,
+            proc_macro2::TokenTree::Ident(i) if i == "impl" || i == "dyn" => true,
+            proc_macro2::TokenTree::Ident(i) if i == "mut" && prev_amp => true,
+            proc_macro2::TokenTree::Group(g) => borrows_or_hides(&g.stream(), shared_ok),
+            _ => false,
+        };
+        if hit {
+            return true;
+        }
+        prev_amp = matches!(&t, proc_macro2::TokenTree::Punct(p) if p.as_char() == '&');
+    }
+    false
+}
+
+/// `forward` and `reverse` for a function whose calls are checkpointed:
+/// `forward` runs it, `reverse` runs `pullback`. After errors (`stub`) both
+/// only stand in, so callers see no follow-on errors.
+fn rerun(
+    func: &syn::ItemFn,
+    sig: &Signature,
+    seed: &Ident,
+    buffers: &[Ident],
+    wrt: &[bool],
+    names: &mut Names,
+    stub: bool,
+) -> TokenStream {
+    let vis = &func.vis;
+    let name = &func.sig.ident;
+    let generics = &func.sig.generics;
+    let where_clause = &generics.where_clause;
+    let params: Vec<TokenStream> = sig
+        .params
+        .iter()
+        .map(|p| {
+            let (i, t) = (&p.ident, &p.ty);
+            quote!(#i: #t)
+        })
+        .collect();
+    let args: Vec<&Ident> = sig.params.iter().map(|p| &p.ident).collect();
+    let seed_ty = sig.seed_type();
+    let buf_tys = buffer_types(sig, wrt);
+    let turbofish: Vec<&Ident> = generics
+        .params
+        .iter()
+        .filter_map(|g| match g {
+            syn::GenericParam::Type(t) => Some(&t.ident),
+            syn::GenericParam::Const(c) => Some(&c.ident),
+            syn::GenericParam::Lifetime(_) => None,
+        })
+        .collect();
+    let turbofish = (!turbofish.is_empty()).then(|| quote!(::<#(#turbofish),*>));
+    let ret = match &func.sig.output {
+        syn::ReturnType::Type(_, t) => quote!(#t),
+        syn::ReturnType::Default => quote!(()),
+    };
+    let pb = names.fresh("pullback");
+    let run = if stub {
+        quote!(::core::panic!(
+            "`#[differentiate]` reported errors for this function"
+        ))
+    } else {
+        quote!((#name #turbofish (#(#args),*), ()))
+    };
+    quote! {
+        #[inline]
+        #vis fn forward #generics (#(#params),*) -> (#ret, ()) #where_clause {
+            #run
+        }
+
+        #[inline]
+        #vis fn reverse #generics (#pb: (), #(#params,)* #seed: #seed_ty, #(#buffers: #buf_tys),*) #where_clause {
+            let _ = Self::pullback(#(#args,)* #seed, #(#buffers),*);
+        }
+    }
+}
+
+/// `Option<&mut B>` per parameter, `B` its buffer type.
+fn buffer_types(sig: &Signature, wrt: &[bool]) -> Vec<TokenStream> {
+    sig.params
+        .iter()
+        .zip(wrt)
+        .map(|(p, on)| {
+            let ty = match (&p.kind, on) {
+                (Some((kind, elem)), true) => kind.buffer_type(elem),
+                _ => quote!(&mut ::autodiff::__private::NoGradient),
+            };
+            quote!(::core::option::Option<#ty>)
+        })
+        .collect()
 }
 
 /// The struct and its `pullback` for a function with a hand-written rule.
@@ -98,7 +423,8 @@ pub fn custom(
     let optional: Vec<Option<Ident>> = buffers.iter().cloned().map(Some).collect();
     let body = crate::custom::body(func, sig, rule, &seed, &optional, true);
     let head = head(func, sig, &seed, &buffers, &every);
-    wrap(func, quote!(#head { #body }))
+    let rerun = rerun(func, sig, &seed, &buffers, &every, names, false);
+    wrap(func, quote!(#[inline] #head { #body } #rerun))
 }
 
 /// Names for the seed and one buffer per parameter.
@@ -120,9 +446,18 @@ pub fn stub(func: &syn::ItemFn, sig: &Signature) -> TokenStream {
         .collect();
     let every = sig.float_inputs();
     let head = head(func, sig, &seed, &buffers, &every);
+    let rerun = rerun(
+        func,
+        sig,
+        &seed,
+        &buffers,
+        &every,
+        &mut Names::default(),
+        true,
+    );
     wrap(
         func,
-        quote!(#head { ::core::panic!("`#[differentiate]` reported errors for this function") }),
+        quote!(#head { ::core::panic!("`#[differentiate]` reported errors for this function") } #rerun),
     )
 }
 
@@ -135,12 +470,11 @@ fn wrap(func: &syn::ItemFn, pullback: TokenStream) -> TokenStream {
         #[allow(non_camel_case_types, dead_code)]
         #vis struct #name {}
 
+        #[doc(hidden)]
+        #allows
+        #[allow(clippy::must_use_candidate)]
+        #(#user_allows)*
         impl #name {
-            #[doc(hidden)]
-            #[inline]
-            #allows
-            #[allow(clippy::must_use_candidate)]
-            #(#user_allows)*
             #pullback
         }
     }
@@ -162,13 +496,10 @@ fn head(
         quote!(#i: #t)
     });
     let seed_ty = sig.seed_type();
-    let bufs = sig.params.iter().zip(buffers).zip(wrt).map(|((p, b), on)| {
-        let ty = match (&p.kind, on) {
-            (Some((kind, elem)), true) => kind.buffer_type(elem),
-            _ => quote!(&mut ::autodiff::__private::NoGradient),
-        };
-        quote!(#b: ::core::option::Option<#ty>)
-    });
+    let bufs = buffers
+        .iter()
+        .zip(buffer_types(sig, wrt))
+        .map(|(b, ty)| quote!(#b: #ty));
     let output = &func.sig.output;
     quote!(#vis fn pullback #generics (#(#params,)* #seed: #seed_ty, #(#bufs),*) #output #where_clause)
 }

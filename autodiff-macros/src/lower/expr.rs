@@ -475,8 +475,15 @@ impl Lower<'_> {
             Some(last) => std::mem::replace(&mut last.arguments, syn::PathArguments::None),
             None => syn::PathArguments::None,
         };
-        let pullback_ident = Ident::new("pullback", span);
-        let pullback = quote!(#prefix::#pullback_ident #turbofish);
+        let companion = |name: &str| {
+            let ident = Ident::new(name, span);
+            quote!(#prefix::#ident #turbofish)
+        };
+        let (pullback, forward, reverse) = (
+            companion("pullback"),
+            companion("forward"),
+            companion("reverse"),
+        );
         let args = c.args.iter().map(|a| self.call_arg(a)).collect();
         let no_derivative = path.segments.len() == 1
             && path.leading_colon.is_none()
@@ -486,6 +493,8 @@ impl Lower<'_> {
         Expr::Call(Box::new(Call {
             func: quote!(#path),
             pullback,
+            forward,
+            reverse,
             args,
             arg_spans: c.args.iter().map(|a| a.span()).collect(),
             span,

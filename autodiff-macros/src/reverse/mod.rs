@@ -41,10 +41,56 @@ pub struct Gen<'a> {
     pub adjoints: Vec<Option<TokenStream>>,
     /// Tapes created inside each enclosing loop, to reserve before it runs.
     loop_tapes: Vec<Vec<Ident>>,
+    /// How calls to differentiated functions are emitted right now.
+    pub call_mode: CallMode,
+    /// Calls in nested statements whose pullbacks the forward sweep keeps,
+    /// by the address of their `Call` in the IR.
+    pub call_sites: std::collections::HashMap<usize, CallSite>,
+}
+
+/// How a call to a differentiated function `g` is emitted.
+///
+/// A call's pullback needs `g`'s intermediate values. `g::forward` returns
+/// them (in a closure) with the value, so the reverse sweep runs no part of
+/// `g` again: at the top of the function the two are locals; in a branch or
+/// a loop the forward sweep keeps them in a slot or on a tape, which the
+/// reverse sweep's replay of the statement takes back.
+///
+/// ```text
+/// for i in 0..n {                      forward: s += { let (v, pb) = g::forward(x[i]);
+///     s += g(x[i]);                                    calls.push(((), pb)); v };
+/// }                                    reverse: let (t, pb) = calls.pop();
+///                                               g::reverse(pb, x[i], seed(&d), ..);
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum CallMode {
+    /// A plain call to `g` (values the reverse sweep recomputes as constants).
+    Plain,
+    /// A top-level statement split into named values in the forward sweep:
+    /// `let (t, pb) = g::forward(..)`.
+    Forward,
+    /// The reverse sweep's replay of a nested statement: takes back what the
+    /// forward sweep kept.
+    Replay(Ctx),
+    /// The forward sweep of a nested statement whose replay was emitted:
+    /// runs `g::forward` and keeps its pullback.
+    Record,
+}
+
+/// A call whose pullback the forward sweep keeps for the reverse sweep.
+pub struct CallSite {
+    pub store: Store,
+    /// The call's value in the reverse sweep.
+    pub value: Ident,
+    /// Whether the reverse sweep reads the value, so it is kept too.
+    pub keeps_value: bool,
+    /// Names for the value and pullback in the forward sweep.
+    pub fwd_value: Ident,
+    pub fwd_pullback: Ident,
 }
 
 /// Where a saved value or a recorded decision lives until the reverse sweep.
-enum Store {
+pub enum Store {
     /// A local of the function's top block.
     Local(Ident),
     /// A function-level variable written at most once (inside a branch).
@@ -54,7 +100,7 @@ enum Store {
 }
 
 impl Store {
-    fn save(&self, value: TokenStream) -> TokenStream {
+    pub fn save(&self, value: TokenStream) -> TokenStream {
         match self {
             Store::Local(s) => quote!(let #s = #value;),
             Store::Slot(s) => quote!(#s.set(#value);),
@@ -62,7 +108,7 @@ impl Store {
         }
     }
 
-    fn load(&self) -> TokenStream {
+    pub fn load(&self) -> TokenStream {
         match self {
             Store::Local(s) => quote!(#s),
             Store::Slot(s) => quote!(#s.take()),
@@ -93,6 +139,8 @@ impl<'a> Gen<'a> {
             decls: TokenStream::new(),
             adjoints: vec![None; f.vars.len()],
             loop_tapes: Vec::new(),
+            call_mode: CallMode::Plain,
+            call_sites: std::collections::HashMap::new(),
         }
     }
 
@@ -108,7 +156,7 @@ impl<'a> Gen<'a> {
         }
     }
 
-    fn store(&mut self, ctx: Ctx, base: &str) -> Store {
+    pub fn store(&mut self, ctx: Ctx, base: &str) -> Store {
         let id = self.names.fresh(base);
         if ctx.in_loop {
             self.decls
@@ -380,11 +428,12 @@ impl<'a> Gen<'a> {
         }
         let d = self.take_adjoint(place, reset, &mut rev);
         rev.extend(restore);
+        let mut fwd_store = Some(fwd_store);
         let node: Node = if ctx.nested {
-            fwd.extend(fwd_store(self.print(value)));
-            self.anf(value, &mut rev)
+            self.replay(value, ctx, &mut rev)
         } else {
-            let mut node = self.anf(value, &mut fwd);
+            let fwd_store = fwd_store.take().expect("the forward store runs once");
+            let mut node = self.split_calls(value, &mut fwd);
             if node.held == Held::Owned && op == AssignOp::Set {
                 // A vector or matrix moves into its variable. Assigned only
                 // here, the variable keeps the value for the reverse sweep,
@@ -419,10 +468,44 @@ impl<'a> Gen<'a> {
             let (id, adj) = (self.ident(v), self.adj(v));
             rev.extend(quote!(::autodiff::__private::reset_like(&mut #adj, &#id);));
         }
+        if let Some(fwd_store) = fwd_store {
+            // Nested: the forward sweep keeps what the replay takes back.
+            let value = self.record(value, &rev);
+            fwd.extend(fwd_store(value));
+        }
         Sweeps {
             fwd,
             rev: quote!({ #rev }),
         }
+    }
+
+    /// The reverse sweep's replay of a nested statement's `value`.
+    fn replay(&mut self, value: &Expr, ctx: Ctx, rev: &mut TokenStream) -> Node {
+        self.call_mode = CallMode::Replay(ctx);
+        let node = self.anf(value, rev);
+        self.call_mode = CallMode::Plain;
+        node
+    }
+
+    /// A top-level statement's `value` split into named values in `fwd`.
+    fn split_calls(&mut self, value: &Expr, fwd: &mut TokenStream) -> Node {
+        self.call_mode = CallMode::Forward;
+        let node = self.anf(value, fwd);
+        self.call_mode = CallMode::Plain;
+        node
+    }
+
+    /// The forward sweep's code for a nested statement's `value`, once its
+    /// reverse code `rev` is complete: each call whose pullback the replay
+    /// takes back keeps it, with its value if `rev` reads that.
+    fn record(&mut self, value: &Expr, rev: &TokenStream) -> TokenStream {
+        for site in self.call_sites.values_mut() {
+            site.keeps_value = mentions(rev, &site.value) > 1;
+        }
+        self.call_mode = CallMode::Record;
+        let printed = self.print(value);
+        self.call_mode = CallMode::Plain;
+        printed
     }
 
     fn let_stmt(&mut self, var: VarId, init: Option<&Expr>, ctx: Ctx) -> Sweeps {
@@ -501,7 +584,8 @@ impl<'a> Gen<'a> {
         };
         // `s = s * x` is written back as `s *= x`, as the user wrote it.
         if let (AssignOp::Set, Expr::Bin(bop @ (BinOp::Mul | BinOp::Div), a, b, _)) = (op, value) {
-            if reads_place(a, place) {
+            // Not with a call: its forward code comes from the whole value.
+            if reads_place(a, place) && !has_call(b) {
                 let sym = if *bop == BinOp::Mul {
                     quote!(*=)
                 } else {
@@ -537,16 +621,18 @@ impl<'a> Gen<'a> {
         rev.extend(quote!(let #d = ::autodiff::__private::pop_adjoint(&mut #adj);));
         rev.extend(restore);
         let node = if ctx.nested {
-            let v = self.print(value);
-            fwd.extend(quote!(#id.push(#v);));
-            self.anf(value, &mut rev)
+            self.replay(value, ctx, &mut rev)
         } else {
-            let node = self.anf(value, &mut fwd);
+            let node = self.split_calls(value, &mut fwd);
             let v = &node.val;
             fwd.extend(quote!(#id.push(#v);));
             node
         };
         self.pullback(&node, quote!(#d), &mut rev);
+        if ctx.nested {
+            let v = self.record(value, &rev);
+            fwd.extend(quote!(#id.push(#v);));
+        }
         Sweeps {
             fwd,
             rev: quote!({ #rev }),
@@ -566,6 +652,15 @@ impl<'a> Gen<'a> {
             (false, true) => ef.clone(),
             (false, false) => quote!(else { #ef }),
         };
+        if matches!(&cond.expr, syn::Expr::Lit(l) if matches!(&l.lit, syn::Lit::Bool(b) if b.value))
+            && else_b.is_empty()
+        {
+            // `if true`: nothing to record.
+            return Sweeps {
+                fwd: quote!({ #tf }),
+                rev: quote!({ #tr }),
+            };
+        }
         if tr.is_empty() && er.is_empty() {
             // Nothing to undo in either branch: no need to know which ran.
             return Sweeps {
@@ -612,4 +707,24 @@ fn reads_place(e: &Expr, place: &Place) -> bool {
         (Expr::Index(w, i), Place::Index(v, j)) => w == v && same(i, j),
         _ => false,
     }
+}
+
+/// Whether `e` calls another differentiated function.
+fn has_call(e: &Expr) -> bool {
+    let mut found = false;
+    e.each(&mut |x| found |= matches!(x, Expr::Call(_)));
+    found
+}
+
+/// How many times `ident` occurs in `tokens`.
+pub fn mentions(tokens: &TokenStream, ident: &Ident) -> usize {
+    tokens
+        .clone()
+        .into_iter()
+        .map(|t| match t {
+            proc_macro2::TokenTree::Ident(i) => usize::from(&i == ident),
+            proc_macro2::TokenTree::Group(g) => mentions(&g.stream(), ident),
+            _ => 0,
+        })
+        .sum()
 }
