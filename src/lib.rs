@@ -162,9 +162,13 @@
 //!
 //! A call result used as a vector (`y[i]`, `&y`) is a vector; otherwise it
 //! is a scalar unless its `let` has a type (`let y: Vec<f64> = g(x);`).
-//! Calls are *checkpointed*: the reverse sweep runs the callee's forward
-//! sweep again rather than keeping its intermediate values, which costs one
-//! more primal evaluation of the callee and makes recursion free of tapes.
+//! The forward sweep keeps what a call's pullback needs (its value when the
+//! reverse sweep reads it, and for a callee that itself calls differentiated
+//! functions, the callee's intermediate values in a boxed closure), so no
+//! call is evaluated twice per level. A *leaf* callee (one that calls no
+//! differentiated function) is checkpointed instead: its pullback runs its
+//! forward sweep again, which costs one more evaluation of the leaf but
+//! keeps nothing of it allocated until the reverse sweep.
 //!
 //! Calling a function defined in the same file without a derivative, on an
 //! argument that carries a gradient, is a compile error on the call that
