@@ -176,14 +176,7 @@ fn signatures(
     );
     let generics = &func.sig.generics;
     let where_clause = &generics.where_clause;
-    let params: Vec<TokenStream> = sig
-        .params
-        .iter()
-        .map(|p| {
-            let (i, t) = (&p.ident, &p.ty);
-            quote!(#i: #t)
-        })
-        .collect();
+    let params = sig.typed_params();
     let ret = match &func.sig.output {
         syn::ReturnType::Type(_, t) => quote!(#t),
         syn::ReturnType::Default => quote!(()),

@@ -190,14 +190,7 @@ fn split(
     let vis = &func.vis;
     let generics = &func.sig.generics;
     let where_clause = &generics.where_clause;
-    let params: Vec<TokenStream> = sig
-        .params
-        .iter()
-        .map(|p| {
-            let (i, t) = (&p.ident, &p.ty);
-            quote!(#i: #t)
-        })
-        .collect();
+    let params = sig.typed_params();
     let args: Vec<&Ident> = sig.params.iter().map(|p| &p.ident).collect();
     let tys = sig.params.iter().map(|p| &p.ty);
     let seed_ty = sig.seed_type();
@@ -350,14 +343,7 @@ fn rerun(
     let name = &func.sig.ident;
     let generics = &func.sig.generics;
     let where_clause = &generics.where_clause;
-    let params: Vec<TokenStream> = sig
-        .params
-        .iter()
-        .map(|p| {
-            let (i, t) = (&p.ident, &p.ty);
-            quote!(#i: #t)
-        })
-        .collect();
+    let params = sig.typed_params();
     let args: Vec<&Ident> = sig.params.iter().map(|p| &p.ident).collect();
     let seed_ty = sig.seed_type();
     let buf_tys = buffer_types(sig, wrt);
@@ -491,10 +477,7 @@ fn head(
     let vis = &func.vis;
     let generics = &func.sig.generics;
     let where_clause = &generics.where_clause;
-    let params = sig.params.iter().map(|p| {
-        let (i, t) = (&p.ident, &p.ty);
-        quote!(#i: #t)
-    });
+    let params = sig.typed_params();
     let seed_ty = sig.seed_type();
     let bufs = buffers
         .iter()

@@ -366,6 +366,17 @@ impl Signature {
         }
     }
 
+    /// The parameters as declared: `x: f64`, `v: &[f64]`, ...
+    pub fn typed_params(&self) -> Vec<TokenStream> {
+        self.params
+            .iter()
+            .map(|p| {
+                let (i, t) = (&p.ident, &p.ty);
+                quote!(#i: #t)
+            })
+            .collect()
+    }
+
     /// `_grad` exists when the one output is a scalar result.
     pub fn scalar_output(&self) -> bool {
         let outputs = self.outputs();
