@@ -5,6 +5,9 @@
 #[path = "../benches/common/peer.rs"]
 mod peer;
 
+#[path = "../benches/common/check.rs"]
+mod check;
+
 #[path = "../benches/hand/lse.rs"]
 mod lse;
 

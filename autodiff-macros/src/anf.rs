@@ -434,16 +434,14 @@ impl Gen<'_> {
                         let (t, pb) = (self.names.fresh("t"), self.names.fresh("pb"));
                         let load = store.load();
                         out.extend(quote!(let (#t, #pb) = #load;));
-                        self.call_sites.insert(
-                            call_key(c),
-                            CallSite {
-                                store,
-                                value: t.clone(),
-                                keeps_value: true,
-                                fwd_value: self.names.fresh("v"),
-                                fwd_pullback: self.names.fresh("pb"),
-                            },
-                        );
+                        let site = CallSite {
+                            store,
+                            value: t.clone(),
+                            keeps_value: true,
+                            fwd_value: self.names.fresh("v"),
+                            fwd_pullback: self.names.fresh("pb"),
+                        };
+                        self.add_call_site(call_key(c), site);
                         (quote!(#t), Some((c.reverse.clone(), quote!(#pb))))
                     }
                     CallMode::Plain | CallMode::Record => {

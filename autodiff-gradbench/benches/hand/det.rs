@@ -128,13 +128,7 @@ mod tests {
         // harness) has nothing unused.
         use autodiff_gradbench::evals::det::det_grad;
 
-        /// Every entry of `got` within relative 1e-10 of `want`.
-        fn assert_close(got: &[f64], want: &[f64]) {
-            assert_eq!(got.len(), want.len());
-            for (i, (a, b)) in got.iter().zip(want).enumerate() {
-                assert!((a - b).abs() <= 1e-10 * b.abs(), "entry {i}: {a} vs {b}");
-            }
-        }
+        use crate::check::assert_close;
 
         let mut work = Vec::new();
         for n in 0..=7 {

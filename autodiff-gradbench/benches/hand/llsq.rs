@@ -1,23 +1,8 @@
 //! LLSQ by hand: the reference gradient, and the primal over dual numbers
 //! for the forward-mode peer.
 
+use autodiff_gradbench::evals::llsq::{sign, t};
 use num_dual::{Dual64, DualNum};
-
-/// The sample point tᵢ, as the eval computes it.
-fn t(i: usize, n: usize) -> f64 {
-    -1.0 + 2.0 * i as f64 / (n as f64 - 1.0)
-}
-
-/// sign(t), with sign(0) = 0.
-fn sign(t: f64) -> f64 {
-    if t > 0.0 {
-        1.0
-    } else if t < 0.0 {
-        -1.0
-    } else {
-        0.0
-    }
-}
 
 /// The gradient of ½ Σᵢ rᵢ², rᵢ = sᵢ − Σⱼ xⱼ tᵢʲ, is −Σᵢ rᵢ (tᵢʲ)ⱼ: per
 /// sample, the powers of tᵢ once into `powers` (with the fit), the residual,
@@ -74,13 +59,7 @@ mod tests {
         // harness) has nothing unused.
         use autodiff_gradbench::evals::llsq::least_squares_grad;
 
-        /// Every entry of `got` within relative 1e-10 of `want`.
-        fn assert_close(got: &[f64], want: &[f64]) {
-            assert_eq!(got.len(), want.len());
-            for (i, (a, b)) in got.iter().zip(want).enumerate() {
-                assert!((a - b).abs() <= 1e-10 * b.abs(), "entry {i}: {a} vs {b}");
-            }
-        }
+        use crate::check::assert_close;
 
         for (m, n) in [(1, 2), (8, 16), (32, 7)] {
             let x: Vec<f64> = (0..m).map(|j| (j as f64 * 0.61).cos() * 0.8).collect();

@@ -144,13 +144,7 @@ mod tests {
         // harness) has nothing unused.
         use autodiff_gradbench::evals::ode::{solve, solve_vjp};
 
-        /// Every entry of `got` within relative 1e-10 of `want`.
-        fn assert_close(got: &[f64], want: &[f64]) {
-            assert_eq!(got.len(), want.len());
-            for (i, (a, b)) in got.iter().zip(want).enumerate() {
-                assert!((a - b).abs() <= 1e-10 * b.abs(), "entry {i}: {a} vs {b}");
-            }
-        }
+        use crate::check::assert_close;
 
         let mut work = Vec::new();
         for (n, s) in [(1, 1), (2, 3), (12, 4), (30, 10), (5, 1)] {

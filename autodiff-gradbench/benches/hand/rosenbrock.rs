@@ -33,13 +33,7 @@ mod tests {
         // harness) has nothing unused.
         use super::workload::rosen_grad;
 
-        /// Every entry of `got` within relative 1e-10 of `want`.
-        fn assert_close(got: &[f64], want: &[f64]) {
-            assert_eq!(got.len(), want.len());
-            for (i, (a, b)) in got.iter().zip(want).enumerate() {
-                assert!((a - b).abs() <= 1e-10 * b.abs(), "entry {i}: {a} vs {b}");
-            }
-        }
+        use crate::check::assert_close;
 
         for n in [2, 10, 101] {
             let x: Vec<f64> = (0..n).map(|i| (i as f64 * 0.37).sin() * 1.5).collect();

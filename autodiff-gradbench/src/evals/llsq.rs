@@ -7,12 +7,12 @@ use autodiff::differentiate;
 use serde_json::Value;
 
 /// The sample point tᵢ.
-fn t(i: usize, n: usize) -> f64 {
+pub fn t(i: usize, n: usize) -> f64 {
     -1.0 + 2.0 * i as f64 / (n as f64 - 1.0)
 }
 
 /// sign(t), with sign(0) = 0.
-fn sign(t: f64) -> f64 {
+pub fn sign(t: f64) -> f64 {
     if t > 0.0 {
         1.0
     } else if t < 0.0 {

@@ -19,7 +19,10 @@
 //! inside blocks they are recomputed from restored state; overwritten values
 //! that are needed are saved in a local, a slot, or a tape inside loops.
 
+mod calls;
 mod loops;
+
+pub use calls::{mentions, CallMode, CallSite};
 
 use crate::activity::Analysis;
 use crate::anf::{Held, Node};
@@ -46,47 +49,8 @@ pub struct Gen<'a> {
     /// Calls in nested statements whose pullbacks the forward sweep keeps,
     /// by the address of their `Call` in the IR.
     pub call_sites: std::collections::HashMap<usize, CallSite>,
-}
-
-/// How a call to a differentiated function `g` is emitted.
-///
-/// A call's pullback needs `g`'s intermediate values. `g::forward` returns
-/// them (in a closure) with the value, so the reverse sweep runs no part of
-/// `g` again: at the top of the function the two are locals; in a branch or
-/// a loop the forward sweep keeps them in a slot or on a tape, which the
-/// reverse sweep's replay of the statement takes back.
-///
-/// ```text
-/// for i in 0..n {                      forward: s += { let (v, pb) = g::forward(x[i]);
-///     s += g(x[i]);                                    calls.push(((), pb)); v };
-/// }                                    reverse: let (t, pb) = calls.pop();
-///                                               g::reverse(pb, x[i], seed(&d), ..);
-/// ```
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum CallMode {
-    /// A plain call to `g` (values the reverse sweep recomputes as constants).
-    Plain,
-    /// A top-level statement split into named values in the forward sweep:
-    /// `let (t, pb) = g::forward(..)`.
-    Forward,
-    /// The reverse sweep's replay of a nested statement: takes back what the
-    /// forward sweep kept.
-    Replay(Ctx),
-    /// The forward sweep of a nested statement whose replay was emitted:
-    /// runs `g::forward` and keeps its pullback.
-    Record,
-}
-
-/// A call whose pullback the forward sweep keeps for the reverse sweep.
-pub struct CallSite {
-    pub store: Store,
-    /// The call's value in the reverse sweep.
-    pub value: Ident,
-    /// Whether the reverse sweep reads the value, so it is kept too.
-    pub keeps_value: bool,
-    /// Names for the value and pullback in the forward sweep.
-    pub fwd_value: Ident,
-    pub fwd_pullback: Ident,
+    /// The call sites of the statement being replayed.
+    statement_sites: Vec<usize>,
 }
 
 /// Where a saved value or a recorded decision lives until the reverse sweep.
@@ -141,6 +105,7 @@ impl<'a> Gen<'a> {
             loop_tapes: Vec::new(),
             call_mode: CallMode::Plain,
             call_sites: std::collections::HashMap::new(),
+            statement_sites: Vec::new(),
         }
     }
 
@@ -479,35 +444,6 @@ impl<'a> Gen<'a> {
         }
     }
 
-    /// The reverse sweep's replay of a nested statement's `value`.
-    fn replay(&mut self, value: &Expr, ctx: Ctx, rev: &mut TokenStream) -> Node {
-        self.call_mode = CallMode::Replay(ctx);
-        let node = self.anf(value, rev);
-        self.call_mode = CallMode::Plain;
-        node
-    }
-
-    /// A top-level statement's `value` split into named values in `fwd`.
-    fn split_calls(&mut self, value: &Expr, fwd: &mut TokenStream) -> Node {
-        self.call_mode = CallMode::Forward;
-        let node = self.anf(value, fwd);
-        self.call_mode = CallMode::Plain;
-        node
-    }
-
-    /// The forward sweep's code for a nested statement's `value`, once its
-    /// reverse code `rev` is complete: each call whose pullback the replay
-    /// takes back keeps it, with its value if `rev` reads that.
-    fn record(&mut self, value: &Expr, rev: &TokenStream) -> TokenStream {
-        for site in self.call_sites.values_mut() {
-            site.keeps_value = mentions(rev, &site.value) > 1;
-        }
-        self.call_mode = CallMode::Record;
-        let printed = self.print(value);
-        self.call_mode = CallMode::Plain;
-        printed
-    }
-
     fn let_stmt(&mut self, var: VarId, init: Option<&Expr>, ctx: Ctx) -> Sweeps {
         let info = &self.f.vars[var];
         let id = info.ident.clone();
@@ -585,7 +521,7 @@ impl<'a> Gen<'a> {
         // `s = s * x` is written back as `s *= x`, as the user wrote it.
         if let (AssignOp::Set, Expr::Bin(bop @ (BinOp::Mul | BinOp::Div), a, b, _)) = (op, value) {
             // Not with a call: its forward code comes from the whole value.
-            if reads_place(a, place) && !has_call(b) {
+            if reads_place(a, place) && !calls::has_call(b) {
                 let sym = if *bop == BinOp::Mul {
                     quote!(*=)
                 } else {
@@ -707,24 +643,4 @@ fn reads_place(e: &Expr, place: &Place) -> bool {
         (Expr::Index(w, i), Place::Index(v, j)) => w == v && same(i, j),
         _ => false,
     }
-}
-
-/// Whether `e` calls another differentiated function.
-fn has_call(e: &Expr) -> bool {
-    let mut found = false;
-    e.each(&mut |x| found |= matches!(x, Expr::Call(_)));
-    found
-}
-
-/// How many times `ident` occurs in `tokens`.
-pub fn mentions(tokens: &TokenStream, ident: &Ident) -> usize {
-    tokens
-        .clone()
-        .into_iter()
-        .map(|t| match t {
-            proc_macro2::TokenTree::Ident(i) => usize::from(&i == ident),
-            proc_macro2::TokenTree::Group(g) => mentions(&g.stream(), ident),
-            _ => 0,
-        })
-        .sum()
 }

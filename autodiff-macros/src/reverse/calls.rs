@@ -1,0 +1,109 @@
+//! Calls to differentiated functions in the sweeps: which code a call
+//! becomes, and how a nested statement's forward sweep keeps what its
+//! replay in the reverse sweep takes back.
+
+use super::{Gen, Store};
+use crate::anf::Node;
+use crate::ir::*;
+use proc_macro2::{Ident, TokenStream};
+
+/// How a call to a differentiated function `g` is emitted.
+///
+/// A call's pullback needs `g`'s intermediate values. `g::forward` returns
+/// them (in a closure) with the value, so the reverse sweep runs no part of
+/// `g` again: at the top of the function the two are locals; in a branch or
+/// a loop the forward sweep keeps them in a slot or on a tape, which the
+/// reverse sweep's replay of the statement takes back.
+///
+/// ```text
+/// for i in 0..n {                      forward: s += { let (v, pb) = g::forward(x[i]);
+///     s += g(x[i]);                                    calls.push(((), pb)); v };
+/// }                                    reverse: let (t, pb) = calls.pop();
+///                                               g::reverse(pb, x[i], seed(&d), ..);
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum CallMode {
+    /// A plain call to `g` (values the reverse sweep recomputes as constants).
+    Plain,
+    /// A top-level statement split into named values in the forward sweep:
+    /// `let (t, pb) = g::forward(..)`.
+    Forward,
+    /// The reverse sweep's replay of a nested statement: takes back what the
+    /// forward sweep kept.
+    Replay(Ctx),
+    /// The forward sweep of a nested statement whose replay was emitted:
+    /// runs `g::forward` and keeps its pullback.
+    Record,
+}
+
+/// A call whose pullback the forward sweep keeps for the reverse sweep.
+pub struct CallSite {
+    pub store: Store,
+    /// The call's value in the reverse sweep.
+    pub value: Ident,
+    /// Whether the reverse sweep reads the value, so it is kept too.
+    pub keeps_value: bool,
+    /// Names for the value and pullback in the forward sweep.
+    pub fwd_value: Ident,
+    pub fwd_pullback: Ident,
+}
+
+impl Gen<'_> {
+    /// The reverse sweep's replay of a nested statement's `value`.
+    pub(super) fn replay(&mut self, value: &Expr, ctx: Ctx, rev: &mut TokenStream) -> Node {
+        self.statement_sites.clear();
+        self.call_mode = CallMode::Replay(ctx);
+        let node = self.anf(value, rev);
+        self.call_mode = CallMode::Plain;
+        node
+    }
+
+    /// A top-level statement's `value` split into named values in `fwd`.
+    pub(super) fn split_calls(&mut self, value: &Expr, fwd: &mut TokenStream) -> Node {
+        self.call_mode = CallMode::Forward;
+        let node = self.anf(value, fwd);
+        self.call_mode = CallMode::Plain;
+        node
+    }
+
+    /// The forward sweep's code for a nested statement's `value`, once its
+    /// reverse code `rev` is complete: each call whose pullback the replay
+    /// takes back keeps it, with its value if `rev` reads that.
+    pub(super) fn record(&mut self, value: &Expr, rev: &TokenStream) -> TokenStream {
+        for key in std::mem::take(&mut self.statement_sites) {
+            if let Some(site) = self.call_sites.get_mut(&key) {
+                site.keeps_value = mentions(rev, &site.value) > 1;
+            }
+        }
+        self.call_mode = CallMode::Record;
+        let printed = self.print(value);
+        self.call_mode = CallMode::Plain;
+        printed
+    }
+
+    /// Registers a call site of the statement being replayed.
+    pub fn add_call_site(&mut self, key: usize, site: CallSite) {
+        self.call_sites.insert(key, site);
+        self.statement_sites.push(key);
+    }
+}
+
+/// Whether `e` calls another differentiated function.
+pub(super) fn has_call(e: &Expr) -> bool {
+    let mut found = false;
+    e.each(&mut |x| found |= matches!(x, Expr::Call(_)));
+    found
+}
+
+/// How many times `ident` occurs in `tokens`.
+pub fn mentions(tokens: &TokenStream, ident: &Ident) -> usize {
+    tokens
+        .clone()
+        .into_iter()
+        .map(|t| match t {
+            proc_macro2::TokenTree::Ident(i) => usize::from(&i == ident),
+            proc_macro2::TokenTree::Group(g) => mentions(&g.stream(), ident),
+            _ => 0,
+        })
+        .sum()
+}
