@@ -27,6 +27,10 @@ pub struct Analysis {
     pub stable: Vec<bool>,
     pub recompute: Vec<bool>,
     pub hoisted: Vec<bool>,
+    /// The overwrites whose old value is saved and restored (`restores`).
+    pub restores: std::collections::HashSet<usize>,
+    /// The loops whose reverse sweep replays their iterations (`replay`).
+    pub replayed: std::collections::HashMap<usize, crate::replay::Replay>,
 }
 
 impl Analysis {
@@ -48,9 +52,10 @@ impl Analysis {
         }
     }
 
-    /// Whether the assignment of `v` at `ctx` must save the old value.
-    pub fn saves(&self, v: VarId, ctx: Ctx, is_let: bool) -> bool {
-        if !self.needed[v] {
+    /// Whether the assignment of `value` to `v` at `ctx` must save the old
+    /// value.
+    pub fn saves(&self, v: VarId, value: &Expr, ctx: Ctx, is_let: bool) -> bool {
+        if !self.needed[v] || !self.restores.contains(&crate::restores::key(value)) {
             return false;
         }
         if is_let {
@@ -175,6 +180,8 @@ pub fn analyse(func: &Func, wrt: &[bool]) -> Analysis {
         stable,
         recompute: vec![false; n],
         hoisted: vec![false; n],
+        restores: Default::default(),
+        replayed: Default::default(),
     };
 
     // Buffers declared in a loop are re-created each iteration; the reverse
@@ -196,6 +203,7 @@ pub fn analyse(func: &Func, wrt: &[bool]) -> Analysis {
             } => {
                 if an.active[*var] {
                     need_expr(e, false, &an, &mut needed);
+                    need_named(e, func, &mut needed);
                 }
                 lets.push((*var, func.vars[*var].ctx, e));
             }
@@ -203,13 +211,15 @@ pub fn analyse(func: &Func, wrt: &[bool]) -> Analysis {
                 let v = place.var();
                 if an.active[v] {
                     need_expr(value, false, &an, &mut needed);
+                    need_named(value, func, &mut needed);
                     if let Place::Index(_, idx) = place {
                         idx.iter().for_each(|p| mark(&p.reads, &mut needed));
                     }
                 }
             }
             Stmt::Push { var, value } if an.active[*var] => {
-                need_expr(value, false, &an, &mut needed)
+                need_expr(value, false, &an, &mut needed);
+                need_named(value, func, &mut needed);
             }
             _ => {}
         });
@@ -247,7 +257,16 @@ pub fn analyse(func: &Func, wrt: &[bool]) -> Analysis {
             && v.origin == Origin::Local
             && (an.needed[i] || referenced[i] || (an.active[i] && v.shape != Shape::Scalar));
     }
+    (an.restores, an.replayed) = crate::restores::analyse(func, &an);
     an
+}
+
+/// What the reverse code names besides the rules' operands must be right
+/// too where it is read (`restores::named`).
+fn need_named(e: &Expr, func: &Func, needed: &mut [bool]) {
+    let (values, shapes) = crate::restores::named(e, &func.vars);
+    mark(&values, needed);
+    mark(&shapes, needed);
 }
 
 fn reads_stable(e: &Expr, an: &Analysis) -> bool {
@@ -296,7 +315,7 @@ fn mark_reevaluated(b: &[Stmt], ctx: Ctx, an: &Analysis, needed: &mut [bool]) {
 
 /// Marks what the reverse sweep reads to differentiate `e`, or to recompute
 /// it when `value` is set.
-fn need_expr(e: &Expr, value: bool, an: &Analysis, needed: &mut [bool]) {
+pub(crate) fn need_expr(e: &Expr, value: bool, an: &Analysis, needed: &mut [bool]) {
     match e {
         Expr::Lit(_) => {}
         Expr::Var(v, _) => {

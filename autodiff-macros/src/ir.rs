@@ -34,22 +34,34 @@ pub enum Origin {
 }
 
 /// Where a statement sits: at the top of the function body (its locals are
-/// still in scope in the reverse sweep), inside a branch, inside a loop.
+/// still in scope in the reverse sweep), inside a branch, inside a loop, or
+/// in a loop body whose reverse sweep replays each iteration (`replay`).
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub struct Ctx {
     pub nested: bool,
     pub in_loop: bool,
+    /// A replayed iteration: its forward and reverse code share one scope,
+    /// like the top of the function, and run once per iteration.
+    pub iteration: bool,
 }
 
 impl Ctx {
     pub const TOP: Ctx = Ctx {
         nested: false,
         in_loop: false,
+        iteration: false,
     };
     /// A loop body.
     pub const LOOP: Ctx = Ctx {
         nested: true,
         in_loop: true,
+        iteration: false,
+    };
+    /// The body of a replayed loop.
+    pub const ITERATION: Ctx = Ctx {
+        nested: false,
+        in_loop: false,
+        iteration: true,
     };
 
     /// A branch of an `if` in this context.
@@ -57,6 +69,7 @@ impl Ctx {
         Ctx {
             nested: true,
             in_loop: self.in_loop,
+            iteration: self.iteration,
         }
     }
 }
@@ -446,6 +459,13 @@ impl Expr {
             Expr::Call(c) => c.args.iter().for_each(|a| a.each(f)),
             Expr::Lit(_) | Expr::Var(..) | Expr::Index(..) | Expr::Opaque(..) | Expr::Empty(_) => {}
         }
+    }
+
+    /// Whether the expression calls another differentiated function.
+    pub fn has_call(&self) -> bool {
+        let mut found = false;
+        self.each(&mut |x| found |= matches!(x, Expr::Call(_)));
+        found
     }
 
     /// Variables read anywhere in the expression.

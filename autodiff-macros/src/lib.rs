@@ -32,6 +32,8 @@ mod ir;
 mod lower;
 mod names;
 mod pullback;
+mod replay;
+mod restores;
 mod reverse;
 mod rules;
 mod signature;

@@ -88,13 +88,6 @@ impl Gen<'_> {
     }
 }
 
-/// Whether `e` calls another differentiated function.
-pub(super) fn has_call(e: &Expr) -> bool {
-    let mut found = false;
-    e.each(&mut |x| found |= matches!(x, Expr::Call(_)));
-    found
-}
-
 /// How many times `ident` occurs in `tokens`.
 pub fn mentions(tokens: &TokenStream, ident: &Ident) -> usize {
     tokens

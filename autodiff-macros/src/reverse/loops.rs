@@ -4,6 +4,8 @@
 
 use super::{Gen, Store, Sweeps};
 use crate::ir::*;
+use crate::replay::Replay;
+use crate::restores;
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
@@ -15,6 +17,9 @@ impl Gen<'_> {
         body: &[Stmt],
         ctx: Ctx,
     ) -> Sweeps {
+        if let Some(replay) = self.an.replayed.get(&restores::loop_key(iter)) {
+            return self.replayed_loop(var, iter, body, ctx, replay);
+        }
         let inner = Ctx::LOOP;
         let it = self.passive_tokens(&iter.expr);
         let i = match var {
@@ -69,6 +74,55 @@ impl Gen<'_> {
         let fwd = quote!(let mut #n: usize = 0; #looped #save_n);
         let rev = quote!(for _ in 0..#load_n { #load_idx #br });
         Sweeps { fwd, rev }
+    }
+
+    /// A loop whose reverse sweep replays each iteration (`replay`): the
+    /// forward sweep saves only the constants it carries, once.
+    fn replayed_loop(
+        &mut self,
+        var: Option<VarId>,
+        iter: &Iter,
+        body: &[Stmt],
+        ctx: Ctx,
+        replay: &Replay,
+    ) -> Sweeps {
+        let it = self.passive_tokens(&iter.expr);
+        let i = match var {
+            Some(v) => self.ident(v),
+            None => quote!(_),
+        };
+        let flag = self.names.fresh("replaying");
+        let outer = self.replaying.replace((flag.clone(), replay.sums.clone()));
+        let b = self.block(body, Ctx::ITERATION);
+        self.replaying = outer;
+        let (bf, br) = (b.fwd, b.rev);
+        if replay.carried.is_empty() {
+            return Sweeps {
+                fwd: quote!(let #flag = false; for #i in #it { #bf }),
+                rev: quote!({ let #flag = true; for #i in #it { #bf #br } }),
+            };
+        }
+        let carried: Vec<TokenStream> = replay.carried.iter().map(|v| self.ident(*v)).collect();
+        let carried = quote!((#(#carried,)*));
+        let store = self.store(ctx, "entry");
+        let save = store.save(carried.clone());
+        let load = store.load();
+        let (entry, next) = (self.names.fresh("entry"), self.names.fresh("next"));
+        Sweeps {
+            fwd: quote!(#save let #flag = false; for #i in #it { #bf }),
+            rev: quote!({
+                let #flag = true;
+                let #entry = #load;
+                #carried = #entry;
+                for #i in #it {
+                    #bf
+                    let #next = #carried;
+                    #br
+                    #carried = #next;
+                }
+                #carried = #entry;
+            }),
+        }
     }
 
     /// `for i in it { body }`, reserving each tape the body pushes to for the

@@ -51,6 +51,9 @@ pub struct Gen<'a> {
     pub call_sites: std::collections::HashMap<usize, CallSite>,
     /// The call sites of the statement being replayed.
     statement_sites: Vec<usize>,
+    /// In a replayed loop body: the flag that is set while the reverse sweep
+    /// replays it, and the sums whose additions the replay skips.
+    replaying: Option<(Ident, Vec<VarId>)>,
 }
 
 /// Where a saved value or a recorded decision lives until the reverse sweep.
@@ -106,6 +109,7 @@ impl<'a> Gen<'a> {
             call_mode: CallMode::Plain,
             call_sites: std::collections::HashMap::new(),
             statement_sites: Vec::new(),
+            replaying: None,
         }
     }
 
@@ -123,7 +127,9 @@ impl<'a> Gen<'a> {
 
     pub fn store(&mut self, ctx: Ctx, base: &str) -> Store {
         let id = self.names.fresh(base);
-        if ctx.in_loop {
+        if ctx.iteration {
+            Store::Local(id)
+        } else if ctx.in_loop {
             self.decls
                 .extend(quote!(let mut #id = ::autodiff::__private::Tape::new();));
             if let Some(l) = self.loop_tapes.last_mut() {
@@ -286,15 +292,26 @@ impl<'a> Gen<'a> {
         value: &Expr,
         ctx: Ctx,
         is_let: bool,
-        compound: bool,
+        op: AssignOp,
     ) -> (TokenStream, TokenStream) {
         let v = place.var();
-        if !self.an.saves(v, ctx, is_let) {
+        if !self.an.saves(v, value, ctx, is_let) {
             return (TokenStream::new(), TokenStream::new());
+        }
+        // An integer counter (`next += 1`) is counted back instead: exact,
+        // and nothing to store.
+        if let (Place::Var(_), Expr::Lit(syn::Lit::Int(step))) = (place, value) {
+            let id = self.ident(v);
+            match op {
+                AssignOp::Add => return (TokenStream::new(), quote!(#id -= #step;)),
+                AssignOp::Sub => return (TokenStream::new(), quote!(#id += #step;)),
+                AssignOp::Set => {}
+            }
         }
         let mut reads = Vec::new();
         value.reads(&mut reads);
         // `y += x` reads `y` too: it cannot be taken out first.
+        let compound = op != AssignOp::Set;
         let (saved, target) = self.saved_value(place, compound || reads.contains(&v));
         let base = format!("{}_saved", self.f.vars[v].ident);
         let store = self.store(ctx, &base);
@@ -366,7 +383,19 @@ impl<'a> Gen<'a> {
         fwd_store: impl FnOnce(TokenStream) -> TokenStream,
     ) -> Sweeps {
         let v = place.var();
-        let (save, restore) = self.save_restore(place, value, ctx, is_let, op != AssignOp::Set);
+        // A replay adds to a sum once more: it skips the addition.
+        let skip = match &self.replaying {
+            Some((flag, sums)) if ctx.iteration && sums.contains(&v) => Some(flag.clone()),
+            _ => None,
+        };
+        let fwd_store = move |value| {
+            let store = fwd_store(value);
+            match &skip {
+                Some(flag) => quote!(if !#flag { #store }),
+                None => store,
+            }
+        };
+        let (save, restore) = self.save_restore(place, value, ctx, is_let, op);
         let active_target = self.an.active[v];
         let mut fwd = save;
         let mut rev = TokenStream::new();
@@ -375,9 +404,20 @@ impl<'a> Gen<'a> {
             rev.extend(restore);
             return Sweeps { fwd, rev };
         }
-        let reset = op == AssignOp::Set && (ctx.in_loop || !is_let);
-        let resize =
-            op == AssignOp::Set && is_let && ctx.in_loop && self.f.vars[v].shape != Shape::Scalar;
+        let reset = op == AssignOp::Set && (ctx.in_loop || ctx.iteration || !is_let);
+        // A buffer's adjoint takes the shape of the value it is the adjoint
+        // of: a buffer declared in a loop has the previous iteration's back,
+        // a reassigned one the value restored before it, maybe another length.
+        let whole = op == AssignOp::Set
+            && matches!(place, Place::Var(_))
+            && self.f.vars[v].shape != Shape::Scalar;
+        let resize = whole && is_let && ctx.in_loop;
+        let restore = if whole && !is_let && self.an.active[v] && !restore.is_empty() {
+            let (id, adj) = (self.ident(v), self.adj(v));
+            quote!(#restore ::autodiff::__private::reset_like(&mut #adj, &#id);)
+        } else {
+            restore
+        };
         if !self.an.expr_active(value) {
             // A constant value: its adjoint only ends here.
             fwd.extend(fwd_store(self.print(value)));
@@ -521,7 +561,7 @@ impl<'a> Gen<'a> {
         // `s = s * x` is written back as `s *= x`, as the user wrote it.
         if let (AssignOp::Set, Expr::Bin(bop @ (BinOp::Mul | BinOp::Div), a, b, _)) = (op, value) {
             // Not with a call: its forward code comes from the whole value.
-            if reads_place(a, place) && !calls::has_call(b) {
+            if reads_place(a, place) && !b.has_call() {
                 let sym = if *bop == BinOp::Mul {
                     quote!(*=)
                 } else {
