@@ -584,6 +584,8 @@ impl Gen<'_> {
                     out.extend(
                         quote!(::autodiff::__private::accumulate(&mut #adj #idx[..], &#d[..]);),
                     );
+                } else if let Some(sum) = self.promoted(*v, &quote!(#adj #idx)) {
+                    out.extend(quote!(#sum += #d;));
                 } else {
                     out.extend(quote!(#adj #idx += #d;));
                 }

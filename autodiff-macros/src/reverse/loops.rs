@@ -1,16 +1,103 @@
 //! Loops: a `for` over a range runs backwards in the reverse sweep; other
 //! loops count their trips (and record their indices) so the reverse sweep
 //! runs the body as often, last iteration first.
+//!
+//! An adjoint element that a loop's reverse sweep only adds to, at an index
+//! the loop does not change, is summed in a local and added once after the
+//! loop: rustc cannot keep it in a register itself, since the adjoint may
+//! alias the other buffers the loop writes.
+//!
+//! ```text
+//! for row in (c + 1..d).rev() {        let mut sum = 0.0;
+//!     ..                               for row in (c + 1..d).rev() {
+//!     e_adj[c] += d2;          ->          ..
+//! }                                        sum += d2;
+//!                                      }
+//!                                      e_adj[c] += sum;
+//! ```
 
-use super::{Gen, Store, Sweeps};
+use super::{mentions, Gen, Store, Sweeps};
 use crate::ir::*;
 use crate::replay::Replay;
 use crate::restores;
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
+/// The adjoint elements a loop's reverse sweep sums in locals.
+pub struct Promotion {
+    /// Variables the loop changes: an index that reads one is not fixed.
+    changed: Vec<Ident>,
+    /// Variables the loop assigns: their adjoints are read in it.
+    assigned: Vec<VarId>,
+    /// Each promoted element and the local that sums it.
+    sums: Vec<(TokenStream, Ident)>,
+}
+
 impl Gen<'_> {
+    /// The local summing the adjoint element `target` of `v` in the
+    /// innermost loop, if that loop only adds to it.
+    pub fn promoted(&mut self, v: VarId, target: &TokenStream) -> Option<Ident> {
+        let frame = self.promotions.last()?;
+        if frame.assigned.contains(&v) || frame.changed.iter().any(|i| mentions(target, i) > 0) {
+            return None;
+        }
+        let key = target.to_string();
+        if let Some((_, sum)) = frame.sums.iter().find(|(t, _)| t.to_string() == key) {
+            return Some(sum.clone());
+        }
+        let sum = self.names.fresh("sum");
+        let frame = self.promotions.last_mut()?;
+        frame.sums.push((target.clone(), sum.clone()));
+        Some(sum)
+    }
+
+    /// Generates a loop with `generate`, summing in locals the adjoint
+    /// elements its reverse sweep only adds to.
+    fn promoting(
+        &mut self,
+        var: Option<VarId>,
+        body: &[Stmt],
+        generate: impl FnOnce(&mut Self) -> Sweeps,
+    ) -> Sweeps {
+        let mut assigned: Vec<VarId> = var.into_iter().collect();
+        visit(body, &mut |s| match s {
+            Stmt::For { var: Some(v), .. } => assigned.push(*v),
+            _ => assigned.extend(s.assignment().map(|(v, _)| v)),
+        });
+        let changed = assigned
+            .iter()
+            .map(|v| self.f.vars[*v].ident.clone())
+            .collect();
+        self.promotions.push(Promotion {
+            changed,
+            assigned,
+            sums: Vec::new(),
+        });
+        let mut sw = generate(self);
+        let sums = self.promotions.pop().map(|p| p.sums).unwrap_or_default();
+        if !sums.is_empty() {
+            let (targets, locals): (Vec<_>, Vec<_>) = sums.into_iter().unzip();
+            let rev = sw.rev;
+            sw.rev = quote!({
+                #(let mut #locals = 0.0;)*
+                #rev
+                #(#targets += #locals;)*
+            });
+        }
+        sw
+    }
+
     pub(super) fn for_loop(
+        &mut self,
+        var: Option<VarId>,
+        iter: &Iter,
+        body: &[Stmt],
+        ctx: Ctx,
+    ) -> Sweeps {
+        self.promoting(var, body, |gen| gen.for_loop_sweeps(var, iter, body, ctx))
+    }
+
+    fn for_loop_sweeps(
         &mut self,
         var: Option<VarId>,
         iter: &Iter,
@@ -146,6 +233,15 @@ impl Gen<'_> {
     }
 
     pub(super) fn counted_loop(
+        &mut self,
+        wrap: impl FnOnce(TokenStream) -> TokenStream,
+        body: &[Stmt],
+        ctx: Ctx,
+    ) -> Sweeps {
+        self.promoting(None, body, |gen| gen.counted_loop_sweeps(wrap, body, ctx))
+    }
+
+    fn counted_loop_sweeps(
         &mut self,
         wrap: impl FnOnce(TokenStream) -> TokenStream,
         body: &[Stmt],

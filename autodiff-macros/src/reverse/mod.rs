@@ -54,6 +54,9 @@ pub struct Gen<'a> {
     /// In a replayed loop body: the flag that is set while the reverse sweep
     /// replays it, and the sums whose additions the replay skips.
     replaying: Option<(Ident, Vec<VarId>)>,
+    /// The loops being generated, innermost last: where an adjoint element
+    /// the loop only adds to is summed in a local (`loops::Promotion`).
+    promotions: Vec<loops::Promotion>,
 }
 
 /// Where a saved value or a recorded decision lives until the reverse sweep.
@@ -110,6 +113,7 @@ impl<'a> Gen<'a> {
             call_sites: std::collections::HashMap::new(),
             statement_sites: Vec::new(),
             replaying: None,
+            promotions: Vec::new(),
         }
     }
 
