@@ -325,7 +325,16 @@ impl<'a> Gen<'a> {
 
     /// Reads the adjoint of `place` into a fresh cotangent and, for `=`,
     /// resets it: the old value is overwritten, so its adjoint starts at 0.
-    fn take_adjoint(&mut self, place: &Place, reset: bool, out: &mut TokenStream) -> Ident {
+    ///
+    /// `moved`: the adjoint is resized right after (`reset_like`), so it is
+    /// moved out rather than copied and zeroed.
+    fn take_adjoint(
+        &mut self,
+        place: &Place,
+        reset: bool,
+        moved: bool,
+        out: &mut TokenStream,
+    ) -> Ident {
         let d = self.names.fresh("d");
         let v = place.var();
         let adj = self.adj(v);
@@ -345,6 +354,8 @@ impl<'a> Gen<'a> {
             if reset {
                 out.extend(quote!(#target = 0.0;));
             }
+        } else if reset && moved {
+            out.extend(quote!(let #d = ::autodiff::__private::take(&mut #target);));
         } else {
             out.extend(quote!(let #d = ::autodiff::__private::snapshot(&#target);));
             if reset {
@@ -416,7 +427,12 @@ impl<'a> Gen<'a> {
             && matches!(place, Place::Var(_))
             && self.f.vars[v].shape != Shape::Scalar;
         let resize = whole && is_let && ctx.in_loop;
-        let restore = if whole && !is_let && self.an.active[v] && !restore.is_empty() {
+        let reassigned = whole && !is_let && !restore.is_empty();
+        let var = &self.f.vars[v];
+        let moved = (resize || reassigned)
+            && matches!(var.shape, Shape::Array(_) | Shape::Matrix)
+            && !var.fixed_array;
+        let restore = if reassigned {
             let (id, adj) = (self.ident(v), self.adj(v));
             quote!(#restore ::autodiff::__private::reset_like(&mut #adj, &#id);)
         } else {
@@ -435,7 +451,7 @@ impl<'a> Gen<'a> {
             }
             return Sweeps { fwd, rev };
         }
-        let d = self.take_adjoint(place, reset, &mut rev);
+        let d = self.take_adjoint(place, reset, moved, &mut rev);
         rev.extend(restore);
         let mut fwd_store = Some(fwd_store);
         let node: Node = if ctx.nested {
