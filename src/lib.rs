@@ -437,7 +437,9 @@ pub mod __private {
     pub use autodiff_runtime::buffers::{
         accumulate, check_len, check_rows, pop_adjoint, reset_like, zero_like,
     };
-    pub use autodiff_runtime::calls::{as_buffer, buffer_or, seed, AsBuffer, NoGradient};
+    pub use autodiff_runtime::calls::{
+        as_buffer, buffer_or, keep_pullback, seed, AsBuffer, Kept, NoGradient,
+    };
     pub use autodiff_runtime::rules;
     pub use autodiff_runtime::structs::Field;
     pub use autodiff_runtime::tensor::{check_shape, tensor_ref};

@@ -111,12 +111,12 @@ pub fn companion(
         // recomputes or restores what it reads from variables, so the
         // closure holds no temporary that borrows from an argument.
         let branch = as_branch(f);
-        let an = activity::analyse(&branch, &wrt);
+        let branch_an = activity::analyse(&branch, &wrt);
         let mut quiet = Diagnostics::default();
-        let parts = parts(
+        let split_parts = parts(
             sig,
             &branch,
-            &an,
+            &branch_an,
             names,
             &seed,
             &param_adjoints,
@@ -125,23 +125,48 @@ pub fn companion(
         );
         if !quiet.has_errors() {
             if let Some(split) = split(
-                func, sig, &branch, &parts, &prologue, &seed, &buffers, &wrt, names,
+                func,
+                sig,
+                &branch,
+                &split_parts,
+                &prologue,
+                &seed,
+                &buffers,
+                &wrt,
+                names,
             ) {
-                return wrap(func, split);
+                // Past the budget of kept pullbacks, `forward` falls back
+                // on `pullback`, which runs the forward sweep again.
+                let parts = parts(sig, f, an, names, &seed, &param_adjoints, epilogue, diag);
+                let pullback = pullback_fn(func, sig, &seed, &buffers, &wrt, &prologue, parts);
+                return wrap(func, quote!(#pullback #split));
             }
         }
     }
     let parts = parts(sig, f, an, names, &seed, &param_adjoints, epilogue, diag);
+    let pullback = pullback_fn(func, sig, &seed, &buffers, &wrt, &prologue, parts);
+    let rerun = rerun(func, sig, &seed, &buffers, &wrt, names, false);
+    wrap(func, quote!(#pullback #rerun))
+}
+
+/// `pullback`: the forward and reverse sweeps in one call.
+fn pullback_fn(
+    func: &syn::ItemFn,
+    sig: &Signature,
+    seed: &Ident,
+    buffers: &[Ident],
+    wrt: &[bool],
+    prologue: &TokenStream,
+    parts: Parts,
+) -> TokenStream {
     let Parts {
         fields,
         forward,
         reverse,
         value,
     } = parts;
-    let head = head(func, sig, &seed, &buffers, &wrt);
-    let pullback = quote!(#[inline] #head { #prologue #fields #forward #reverse #value });
-    let rerun = rerun(func, sig, &seed, &buffers, &wrt, names, false);
-    wrap(func, quote!(#pullback #rerun))
+    let head = head(func, sig, seed, buffers, wrt);
+    quote!(#[inline] #head { #prologue #fields #forward #reverse #value })
 }
 
 /// `forward` and `reverse` around the sweeps of `parts`, if the reverse
@@ -202,13 +227,24 @@ fn split(
         syn::ReturnType::Default => quote!(()),
     };
     let pb = names.fresh("pullback");
+    let kept = names.fresh("kept");
+    let name = &func.sig.ident;
     Some(quote! {
         #[inline]
         #vis fn forward #generics (#(#params),*) -> (#ret, #pullback_ty) #where_clause {
+            let ::core::option::Option::Some(#kept) = ::autodiff::__private::keep_pullback() else {
+                return (
+                    #name(#(#args),*),
+                    ::std::boxed::Box::new(|#(#params,)* #seed: #seed_ty, #(#buffers: #buf_tys),*| {
+                        let _ = Self::pullback(#(#args,)* #seed, #(#buffers),*);
+                    }),
+                );
+            };
             #fields
             #forward
             let #result = #value;
             (#result, ::std::boxed::Box::new(move |#(#params,)* #seed: #seed_ty, #(#buffers: #buf_tys),*| {
+                let _ = &#kept;
                 #prologue
                 #fields
                 #reverse

@@ -184,3 +184,35 @@ mod tests {
         assert_eq!(mine[0], 6.0);
     }
 }
+
+/// How many pullbacks that keep their forward sweep's values may be alive
+/// at once, per thread. Past it, `forward` keeps nothing and the reverse
+/// sweep runs the call's forward sweep again: a recursion that branches
+/// (`det` by minors) keeps its top levels and recomputes the deep ones,
+/// rather than holding a pullback for each of its exponentially many calls.
+const KEPT_PULLBACKS: usize = 1 << 12;
+
+std::thread_local! {
+    static KEPT: core::cell::Cell<usize> = const { core::cell::Cell::new(0) };
+}
+
+/// A kept pullback's share of the budget, returned when it is dropped.
+pub struct Kept(());
+
+impl Drop for Kept {
+    fn drop(&mut self) {
+        let _ = KEPT.try_with(|k| k.set(k.get().saturating_sub(1)));
+    }
+}
+
+/// A share of the budget of kept pullbacks, if any is left.
+#[inline]
+pub fn keep_pullback() -> Option<Kept> {
+    KEPT.with(|k| {
+        let n = k.get();
+        (n < KEPT_PULLBACKS).then(|| {
+            k.set(n + 1);
+            Kept(())
+        })
+    })
+}
