@@ -118,6 +118,30 @@
 //! assert_eq!((p, g), (24.0, vec![12.0, 8.0, 6.0]));
 //! ```
 //!
+//! A loop that carries nothing active from one iteration to the next but
+//! sums it never reads is *replayed*: its reverse sweep runs the iterations
+//! in forward order, each one's forward code then its reverse code, so the
+//! constants it carries are recomputed rather than taped. Evaluating a
+//! polynomial by running powers keeps nothing per iteration:
+//!
+//! ```
+//! use autodiff::differentiate;
+//!
+//! #[differentiate(wrt(c))]
+//! fn polynomial(c: &[f64], t: f64) -> f64 {
+//!     let mut value = 0.0;
+//!     let mut power = 1.0;
+//!     for j in 0..c.len() {
+//!         value += c[j] * power;
+//!         power *= t;
+//!     }
+//!     value
+//! }
+//!
+//! let (v, g) = polynomial_grad(&[1.0, 2.0, 3.0], 0.5);
+//! assert_eq!((v, g), (2.75, vec![1.0, 0.5, 0.25]));
+//! ```
+//!
 //! # Calls between differentiated functions
 //!
 //! A differentiated function may call any other one — in the same module,
@@ -165,10 +189,13 @@
 //! The forward sweep keeps what a call's pullback needs (its value when the
 //! reverse sweep reads it, and for a callee that itself calls differentiated
 //! functions, the callee's intermediate values in a boxed closure), so no
-//! call is evaluated twice per level. A *leaf* callee (one that calls no
-//! differentiated function) is checkpointed instead: its pullback runs its
-//! forward sweep again, which costs one more evaluation of the leaf but
-//! keeps nothing of it allocated until the reverse sweep.
+//! call is evaluated twice per level. At most 4 096 such closures are kept
+//! alive at once per thread; past that, a call keeps nothing and its
+//! pullback runs its forward sweep again, so a recursion that branches keeps
+//! closures for its top levels only. A *leaf* callee (one that calls no
+//! differentiated function) is checkpointed: its pullback runs its forward
+//! sweep again, which costs one more evaluation of the leaf but keeps
+//! nothing of it allocated until the reverse sweep.
 //!
 //! Calling a function defined in the same file without a derivative, on an
 //! argument that carries a gradient, is a compile error on the call that
