@@ -135,26 +135,6 @@ fn element_writes_to_a_buffer_in_a_loop() {
     check(rows, &x, &g);
 }
 
-/// `power` is overwritten in the loop and read by the reverse step of the
-/// same iteration: it is taped.
-#[differentiate(wrt(x))]
-fn polynomial(x: &[f64], t: f64) -> f64 {
-    let mut fit = 0.0;
-    let mut power = 1.0;
-    for j in 0..x.len() {
-        fit += x[j] * power;
-        power *= t;
-    }
-    fit * fit
-}
-
-#[test]
-fn a_loop_carried_constant_is_taped() {
-    let x = [0.4, -1.3, 2.2, 0.1];
-    let (_, g) = polynomial_grad(&x, 0.7);
-    check(|x| polynomial(x, 0.7), &x, &g);
-}
-
 /// Integer counters are counted back in the reverse sweep, not taped.
 #[differentiate(wrt(x))]
 fn counters(x: &[f64]) -> f64 {

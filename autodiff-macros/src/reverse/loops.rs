@@ -109,10 +109,7 @@ impl Gen<'_> {
         }
         let inner = Ctx::LOOP;
         let it = self.passive_tokens(&iter.expr);
-        let i = match var {
-            Some(v) => self.ident(v),
-            None => quote!(_),
-        };
+        let i = self.loop_var(var);
         self.loop_tapes.push(Vec::new());
         let b = self.block(body, inner);
         let mut tapes = self.loop_tapes.pop().unwrap_or_default();
@@ -174,10 +171,7 @@ impl Gen<'_> {
         replay: &Replay,
     ) -> Sweeps {
         let it = self.passive_tokens(&iter.expr);
-        let i = match var {
-            Some(v) => self.ident(v),
-            None => quote!(_),
-        };
+        let i = self.loop_var(var);
         let flag = self.names.fresh("replaying");
         let outer = self.replaying.replace((flag.clone(), replay.sums.clone()));
         let b = self.block(body, Ctx::ITERATION);
@@ -209,6 +203,14 @@ impl Gen<'_> {
                 }
                 #carried = #entry;
             }),
+        }
+    }
+
+    /// The pattern a `for` binds: its index, or `_`.
+    fn loop_var(&self, var: Option<VarId>) -> TokenStream {
+        match var {
+            Some(v) => self.ident(v),
+            None => quote!(_),
         }
     }
 
