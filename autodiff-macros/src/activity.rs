@@ -197,32 +197,20 @@ pub fn analyse(func: &Func, wrt: &[bool]) -> Analysis {
         let before = an.needed.clone();
         let mut needed = an.needed.clone();
         let mut lets: Vec<(VarId, Ctx, &Expr)> = Vec::new();
-        visit(&func.body, &mut |s| match s {
-            Stmt::Let {
+        let mut shapes = vec![false; n];
+        visit(&func.body, &mut |s| {
+            active_reads(s, &an, &func.vars, &mut needed, &mut shapes);
+            if let Stmt::Let {
                 var, init: Some(e), ..
-            } => {
-                if an.active[*var] {
-                    need_expr(e, false, &an, &mut needed);
-                    need_named(e, func, &mut needed);
-                }
+            } = s
+            {
                 lets.push((*var, func.vars[*var].ctx, e));
             }
-            Stmt::Assign { place, value, .. } => {
-                let v = place.var();
-                if an.active[v] {
-                    need_expr(value, false, &an, &mut needed);
-                    need_named(value, func, &mut needed);
-                    if let Place::Index(_, idx) = place {
-                        idx.iter().for_each(|p| mark(&p.reads, &mut needed));
-                    }
-                }
-            }
-            Stmt::Push { var, value } if an.active[*var] => {
-                need_expr(value, false, &an, &mut needed);
-                need_named(value, func, &mut needed);
-            }
-            _ => {}
         });
+        // A length the reverse code reads is only right with the value.
+        for (v, s) in needed.iter_mut().zip(&shapes) {
+            *v |= *s;
+        }
         // Conditions and ranges the reverse sweep evaluates again.
         mark_reevaluated(&func.body, Ctx::TOP, &an, &mut needed);
         for (v, ctx, e) in &lets {
@@ -261,12 +249,34 @@ pub fn analyse(func: &Func, wrt: &[bool]) -> Analysis {
     an
 }
 
-/// What the reverse code names besides the rules' operands must be right
-/// too where it is read (`restores::named`).
-fn need_named(e: &Expr, func: &Func, needed: &mut [bool]) {
-    let (values, shapes) = crate::restores::named(e, &func.vars);
-    mark(&values, needed);
-    mark(&shapes, needed);
+/// What the reverse code of an active statement `s` reads to differentiate
+/// it: the operands its rules need and its indices (`values`), and the
+/// vectors it names again, by their lengths (`shapes`; `restores::named`).
+/// Nothing for an inactive statement.
+pub(crate) fn active_reads(
+    s: &Stmt,
+    an: &Analysis,
+    vars: &[Var],
+    values: &mut [bool],
+    shapes: &mut [bool],
+) {
+    let value = match s {
+        Stmt::Let {
+            var, init: Some(e), ..
+        } if an.active[*var] => e,
+        Stmt::Assign { place, value, .. } if an.active[place.var()] => {
+            if let Place::Index(_, idx) = place {
+                idx.iter().for_each(|p| mark(&p.reads, values));
+            }
+            value
+        }
+        Stmt::Push { var, value } if an.active[*var] => value,
+        _ => return,
+    };
+    need_expr(value, false, an, values);
+    let (named_values, named_shapes) = crate::restores::named(value, vars);
+    mark(&named_values, values);
+    mark(&named_shapes, shapes);
 }
 
 fn reads_stable(e: &Expr, an: &Analysis) -> bool {

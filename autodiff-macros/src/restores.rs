@@ -17,7 +17,7 @@
 //! undone if that read comes no later than the overwrite, or than the end of
 //! the outermost loop around it.
 
-use crate::activity::{need_expr, Analysis};
+use crate::activity::{active_reads, need_expr, Analysis};
 use crate::ir::*;
 use crate::replay::{replay, Replay};
 use std::collections::{HashMap, HashSet};
@@ -114,8 +114,8 @@ impl<'a> Order<'a> {
         saves
     }
 
-    fn read(&mut self, s: &Stmt, at: usize, skip: &[VarId]) {
-        let (reads, shapes) = self.reverse_reads(s);
+    /// Records the reads of the statement at `at`, but those of `skip`.
+    fn record(&mut self, reads: &[bool], shapes: &[bool], at: usize, skip: &[VarId]) {
         for v in (0..reads.len()).filter(|v| !skip.contains(v)) {
             if reads[v] {
                 self.first_read[v] = self.first_read[v].min(at);
@@ -130,7 +130,8 @@ impl<'a> Order<'a> {
         for s in b {
             let at = self.next;
             self.next += 1;
-            self.read(s, at, &[]);
+            let (reads, shapes) = self.reverse_reads(s);
+            self.record(&reads, &shapes, at, &[]);
             if let Some((var, value)) = s.assignment() {
                 if !matches!(s, Stmt::Push { .. }) && self.an.needed[var] {
                     self.writes.push(Write {
@@ -178,8 +179,8 @@ impl<'a> Order<'a> {
         for s in body {
             let at = self.next;
             self.next += 1;
-            self.read(s, at, carried);
             let (reads, shapes) = self.reverse_reads(s);
+            self.record(&reads, &shapes, at, carried);
             for v in 0..first.len() {
                 if reads[v] || shapes[v] {
                     first[v] = first[v].min(at);
@@ -199,6 +200,7 @@ impl<'a> Order<'a> {
         let (an, vars) = (self.an, &self.func.vars);
         let mut needed = vec![false; vars.len()];
         let mut shapes = vec![false; vars.len()];
+        active_reads(s, an, vars, &mut needed, &mut shapes);
         match s {
             Stmt::Let {
                 var, init: Some(e), ..
@@ -206,25 +208,9 @@ impl<'a> Order<'a> {
                 if an.recompute[*var] {
                     need_expr(e, true, an, &mut needed);
                 }
-                if an.active[*var] {
-                    named_in(e, vars, &mut needed, &mut shapes);
-                    need_expr(e, false, an, &mut needed);
-                    // A buffer declared in a loop sizes its adjoint by itself.
-                    shapes[*var] |= vars[*var].shape != Shape::Scalar && vars[*var].ctx.in_loop;
-                }
-            }
-            Stmt::Assign { place, value, .. } if an.active[place.var()] => {
-                named_in(value, vars, &mut needed, &mut shapes);
-                need_expr(value, false, an, &mut needed);
-                if let Place::Index(_, idx) = place {
-                    idx.iter()
-                        .flat_map(|p| &p.reads)
-                        .for_each(|v| needed[*v] = true);
-                }
-            }
-            Stmt::Push { var, value } if an.active[*var] => {
-                named_in(value, vars, &mut needed, &mut shapes);
-                need_expr(value, false, an, &mut needed);
+                // A buffer declared in a loop sizes its adjoint by itself.
+                shapes[*var] |=
+                    an.active[*var] && vars[*var].shape != Shape::Scalar && vars[*var].ctx.in_loop;
             }
             Stmt::If { cond, .. } if an.reevaluate(cond) => {
                 cond.reads.iter().for_each(|v| needed[*v] = true);
@@ -240,12 +226,6 @@ impl<'a> Order<'a> {
         }
         (needed, shapes)
     }
-}
-
-fn named_in(e: &Expr, vars: &[Var], values: &mut [bool], shapes: &mut [bool]) {
-    let (v, s) = named(e, vars);
-    v.into_iter().for_each(|v| values[v] = true);
-    s.into_iter().for_each(|v| shapes[v] = true);
 }
 
 /// What the reverse code names when it writes an active statement out again,
