@@ -142,6 +142,29 @@
 //! assert_eq!((v, g), (2.75, vec![1.0, 0.5, 0.25]));
 //! ```
 //!
+//! What the reverse sweep recomputes is cheap arithmetic. A result that
+//! costs more to compute than to store, and that its derivative reads
+//! (`exp`, `exp2`, `exp_m1`, `tan`, `tanh`, `cbrt`, `powf`, `log`, `hypot`),
+//! is kept instead: inside a loop or a branch, the forward sweep stores it
+//! (one value per iteration) and the reverse sweep reads it back. The
+//! softmax gradient of a log-sum-exp computes each `exp` once:
+//!
+//! ```
+//! use autodiff::differentiate;
+//!
+//! #[differentiate]
+//! fn log_sum_exp(x: &[f64]) -> f64 {
+//!     let mut sum = 0.0;
+//!     for i in 0..x.len() {
+//!         sum += x[i].exp();
+//!     }
+//!     sum.ln()
+//! }
+//!
+//! let (_, g) = log_sum_exp_grad(&[0.0, 2.0_f64.ln()]);
+//! assert!((g[0] - 1.0 / 3.0).abs() < 1e-15 && (g[1] - 2.0 / 3.0).abs() < 1e-15);
+//! ```
+//!
 //! # Calls between differentiated functions
 //!
 //! A differentiated function may call any other one — in the same module,
@@ -470,5 +493,7 @@ pub mod __private {
     pub use autodiff_runtime::rules;
     pub use autodiff_runtime::structs::Field;
     pub use autodiff_runtime::tensor::{check_shape, tensor_ref};
-    pub use autodiff_runtime::{owned, snapshot, take, trip_count, Adjoint, Slot, Tape};
+    pub use autodiff_runtime::{
+        owned, snapshot, take, trip_count, Adjoint, ReplayTape, Slot, Tape,
+    };
 }

@@ -152,7 +152,7 @@ impl Gen<'_> {
                 if let (Spelling::Method, Some(recv)) = (spelling, args.first()) {
                     operands[0] = self.print_operand(recv);
                 }
-                call_tokens(prim.name, spelling, &operands, *span)
+                self.print_kept(e, call_tokens(prim.name, spelling, &operands, *span))
             }
             Expr::Cast(a, ty, span) => {
                 let a = self.print_operand(a);
@@ -366,7 +366,10 @@ impl Gen<'_> {
                 let children: Vec<Node> = args.iter().map(|a| self.anf(a, out)).collect();
                 let vals: Vec<TokenStream> = children.iter().map(|c| c.val.clone()).collect();
                 let call = call_tokens(prim.name, spelling, &vals, *span);
-                let val = self.bind("t", call, out);
+                let val = match self.kept_result(e, &call, out) {
+                    Some(val) => val,
+                    None => self.bind("t", call, out),
+                };
                 Node::new(
                     val,
                     NodeKind::Op {

@@ -468,6 +468,14 @@ impl Expr {
         found
     }
 
+    /// Whether a primitive in the expression keeps its result for the
+    /// reverse sweep (`Prim::keeps_result`).
+    pub fn keeps_results(&self) -> bool {
+        let mut found = false;
+        self.each(&mut |x| found |= matches!(x, Expr::Prim { prim, .. } if prim.keeps_result()));
+        found
+    }
+
     /// Variables read anywhere in the expression.
     pub fn reads(&self, out: &mut Vec<VarId>) {
         match self {

@@ -170,4 +170,18 @@ impl Prim {
             Needs::Quotient => vec![active[1], true],
         }
     }
+
+    /// Whether the pullback reads the result and the result costs more to
+    /// compute again than to keep: a loop's forward sweep then keeps it on a
+    /// tape for the reverse sweep instead of the reverse sweep recomputing it.
+    /// (`sin`'s pullback reads `cos x`, not the result; `sqrt` is as cheap as
+    /// a tape.)
+    pub fn keeps_result(&self) -> bool {
+        KEPT_RESULTS.contains(&self.rule)
+    }
 }
+
+/// See [`Prim::keeps_result`].
+const KEPT_RESULTS: &[&str] = &[
+    "exp", "exp2", "exp_m1", "tan", "tanh", "cbrt", "powf", "log", "hypot",
+];

@@ -28,7 +28,7 @@ mod vector;
 pub use buffers::{Adjoint, Differentiable};
 pub use matrix::Matrix;
 pub use real::Real;
-pub use tape::{trip_count, Slot, Tape};
+pub use tape::{trip_count, ReplayTape, Slot, Tape};
 pub use vector::Vector;
 
 /// A block whose every value is detached (PyTorch's `with torch.no_grad()`):

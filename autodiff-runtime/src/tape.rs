@@ -106,9 +106,117 @@ impl<T> Slot<T> {
     }
 }
 
+/// The values a replayed loop keeps, read back in forward order.
+///
+/// A replayed loop's reverse sweep runs its iterations first to last (see
+/// the macro's `replay`), so what one run of the loop pushed is read back
+/// from the start of that run's segment: [`rewind`](Self::rewind) finds it
+/// (the last `count` values, as the loop runs `count` times), each
+/// [`read`](Self::read) reads one, and [`finish`](Self::finish) drops the
+/// segment, which uncovers the one of an enclosing loop's earlier iteration.
+#[derive(Debug, Clone)]
+pub struct ReplayTape<T> {
+    data: Vec<T>,
+    /// The next value `read` reads.
+    cursor: usize,
+    /// Where the segment being read starts.
+    start: usize,
+}
+
+impl<T: Copy> Default for ReplayTape<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: Copy> ReplayTape<T> {
+    /// An empty tape; allocates nothing until the first push.
+    #[inline]
+    pub const fn new() -> Self {
+        ReplayTape {
+            data: Vec::new(),
+            cursor: 0,
+            start: 0,
+        }
+    }
+
+    /// Makes room for `additional` more values (a loop's known trip count).
+    #[inline]
+    pub fn reserve(&mut self, additional: usize) {
+        self.data.reserve(additional);
+    }
+
+    /// Records a value and gives it back.
+    #[inline(always)]
+    pub fn keep(&mut self, value: T) -> T {
+        self.data.push(value);
+        value
+    }
+
+    /// Starts reading the last `count` values, oldest first.
+    ///
+    /// # Panics
+    /// If fewer than `count` values are kept, which generated code never
+    /// does: a replay reads as many values as the loop's run pushed.
+    #[inline]
+    pub fn rewind(&mut self, count: usize) {
+        match self.data.len().checked_sub(count) {
+            Some(start) => (self.start, self.cursor) = (start, start),
+            None => tape_underflow(),
+        }
+    }
+
+    /// The next value of the segment.
+    #[inline(always)]
+    pub fn read(&mut self) -> T {
+        match self.data.get(self.cursor) {
+            Some(&v) => {
+                self.cursor += 1;
+                v
+            }
+            None => tape_underflow(),
+        }
+    }
+
+    /// Drops the segment [`rewind`](Self::rewind) started.
+    #[inline]
+    pub fn finish(&mut self) {
+        self.data.truncate(self.start);
+    }
+}
+
 /// The number of iterations a loop over `iter` will run, for reserving tape
 /// space up front (exact for ranges, `rev` and `step_by`).
 #[inline]
 pub fn trip_count<I: Iterator>(iter: &I) -> usize {
     iter.size_hint().0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ReplayTape;
+
+    #[test]
+    fn a_replay_tape_reads_the_last_segment_oldest_first() {
+        let mut tape = ReplayTape::new();
+        for v in [1.0, 2.0, 3.0, 4.0, 5.0] {
+            assert_eq!(tape.keep(v), v);
+        }
+        tape.rewind(2);
+        assert_eq!((tape.read(), tape.read()), (4.0, 5.0));
+        tape.finish();
+        tape.rewind(3);
+        assert_eq!([tape.read(), tape.read(), tape.read()], [1.0, 2.0, 3.0]);
+        tape.finish();
+        tape.rewind(0);
+        tape.finish();
+    }
+
+    #[test]
+    #[should_panic(expected = "read past the start of a tape")]
+    fn rewinding_past_the_start_is_an_internal_error() {
+        let mut tape = ReplayTape::<f64>::new();
+        tape.keep(1.0);
+        tape.rewind(2);
+    }
 }

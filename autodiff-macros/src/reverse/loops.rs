@@ -16,7 +16,7 @@
 //!                                      e_adj[c] += sum;
 //! ```
 
-use super::{mentions, Gen, Store, Sweeps};
+use super::{mentions, Gen, Replaying, Store, Sweeps};
 use crate::ir::*;
 use crate::replay::Replay;
 use crate::restores;
@@ -173,14 +173,26 @@ impl Gen<'_> {
         let it = self.passive_tokens(&iter.expr);
         let i = self.loop_var(var);
         let flag = self.names.fresh("replaying");
-        let outer = self.replaying.replace((flag.clone(), replay.sums.clone()));
+        let outer = self.replaying.replace(Replaying {
+            flag: flag.clone(),
+            sums: replay.sums.clone(),
+            kept: Vec::new(),
+        });
         let b = self.block(body, Ctx::ITERATION);
-        self.replaying = outer;
+        let kept = std::mem::replace(&mut self.replaying, outer).map_or(Vec::new(), |r| r.kept);
         let (bf, br) = (b.fwd, b.rev);
+        let forward = self.reserved_loop(&i, it.clone(), &kept, bf.clone());
+        // The replay reads the results this run of the loop kept, oldest first.
+        let iter = self.names.fresh("iter");
+        let start = quote! {
+            let #iter = #it;
+            #(#kept.rewind(::autodiff::__private::trip_count(&#iter));)*
+        };
+        let finish = quote!(#(#kept.finish();)*);
         if replay.carried.is_empty() {
             return Sweeps {
-                fwd: quote!(let #flag = false; for #i in #it { #bf }),
-                rev: quote!({ let #flag = true; for #i in #it { #bf #br } }),
+                fwd: quote!(let #flag = false; #forward),
+                rev: quote!({ let #flag = true; #start for #i in #iter { #bf #br } #finish }),
             };
         }
         let carried: Vec<TokenStream> = replay.carried.iter().map(|v| self.ident(*v)).collect();
@@ -190,17 +202,19 @@ impl Gen<'_> {
         let load = store.load();
         let (entry, next) = (self.names.fresh("entry"), self.names.fresh("next"));
         Sweeps {
-            fwd: quote!(#save let #flag = false; for #i in #it { #bf }),
+            fwd: quote!(#save let #flag = false; #forward),
             rev: quote!({
                 let #flag = true;
                 let #entry = #load;
                 #carried = #entry;
-                for #i in #it {
+                #start
+                for #i in #iter {
                     #bf
                     let #next = #carried;
                     #br
                     #carried = #next;
                 }
+                #finish
                 #carried = #entry;
             }),
         }

@@ -20,10 +20,12 @@
 //! that are needed are saved in a local, a slot, or a tape inside loops.
 
 mod calls;
+mod kept;
 mod loops;
 mod saves;
 
 pub use calls::{mentions, CallMode, CallSite};
+use kept::Replaying;
 
 use crate::activity::Analysis;
 use crate::anf::{Held, Node};
@@ -52,9 +54,11 @@ pub struct Gen<'a> {
     pub call_sites: std::collections::HashMap<usize, CallSite>,
     /// The call sites of the statement being replayed.
     statement_sites: Vec<usize>,
-    /// In a replayed loop body: the flag that is set while the reverse sweep
-    /// replays it, and the sums whose additions the replay skips.
-    replaying: Option<(Ident, Vec<VarId>)>,
+    /// In a replayed loop body: what its forward code needs to know.
+    replaying: Option<Replaying>,
+    /// Results nested statements keep for their replay, by the address of
+    /// their `Prim` in the IR (`kept`).
+    kept_sites: std::collections::HashMap<usize, Store>,
     /// The loops being generated, innermost last: where an adjoint element
     /// the loop only adds to is summed in a local (`loops::Promotion`).
     promotions: Vec<loops::Promotion>,
@@ -114,6 +118,7 @@ impl<'a> Gen<'a> {
             call_sites: std::collections::HashMap::new(),
             statement_sites: Vec::new(),
             replaying: None,
+            kept_sites: std::collections::HashMap::new(),
             promotions: Vec::new(),
         }
     }
@@ -333,7 +338,7 @@ impl<'a> Gen<'a> {
         let v = place.var();
         // A replay adds to a sum once more: it skips the addition.
         let skip = match &self.replaying {
-            Some((flag, sums)) if ctx.iteration && sums.contains(&v) => Some(flag.clone()),
+            Some(r) if ctx.iteration && r.sums.contains(&v) => Some(r.flag.clone()),
             _ => None,
         };
         let fwd_store = move |value| {
@@ -513,8 +518,9 @@ impl<'a> Gen<'a> {
         };
         // `s = s * x` is written back as `s *= x`, as the user wrote it.
         if let (AssignOp::Set, Expr::Bin(bop @ (BinOp::Mul | BinOp::Div), a, b, _)) = (op, value) {
-            // Not with a call: its forward code comes from the whole value.
-            if reads_place(a, place) && !b.has_call() {
+            // Not with a call or a kept result: their forward code comes from
+            // the whole value.
+            if reads_place(a, place) && !b.has_call() && !b.keeps_results() {
                 let sym = if *bop == BinOp::Mul {
                     quote!(*=)
                 } else {
