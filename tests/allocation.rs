@@ -1,6 +1,7 @@
 //! The gradient of a loop-free scalar function allocates nothing: every
 //! intermediate value lives in a local, no tape is created. Nor does a loop
-//! whose reverse sweep replays its iterations.
+//! whose reverse sweep replays its iterations; a loop fused with its reverse
+//! sweep keeps at most one iteration's values.
 use autodiff::differentiate;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -10,18 +11,43 @@ struct Counting;
 thread_local! {
     /// Allocations by this thread: tests run on threads of their own.
     static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+    /// Bytes allocated and not yet freed by this thread, and their peak.
+    static LIVE: Cell<(isize, isize)> = const { Cell::new((0, 0)) };
 }
 
 fn allocations() -> usize {
     ALLOCATIONS.with(Cell::get)
 }
 
+/// Starts measuring the peak of live bytes from now.
+fn reset_peak() {
+    LIVE.with(|l| l.set((l.get().0, l.get().0)));
+}
+
+/// The most bytes live at once since `reset_peak`, above the bytes live then.
+fn peak_since(start: isize) -> isize {
+    LIVE.with(|l| l.get().1) - start
+}
+
+fn live() -> isize {
+    LIVE.with(|l| l.get().0)
+}
+
+fn account(bytes: isize) {
+    let _ = LIVE.try_with(|l| {
+        let (now, peak) = l.get();
+        l.set((now + bytes, peak.max(now + bytes)));
+    });
+}
+
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+        account(layout.size() as isize);
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        account(-(layout.size() as isize));
         unsafe { System.dealloc(ptr, layout) }
     }
 }
@@ -84,5 +110,57 @@ fn a_replayed_loop_keeps_no_tape() {
         .sum();
     for (j, gj) in g.iter().enumerate() {
         approx::assert_relative_eq!(*gj, 2.0 * fit * 0.7f64.powi(j as i32), epsilon = 1e-12);
+    }
+}
+
+/// Least squares: the outer loop is fused with its reverse sweep, so the
+/// inner loop's kept `power`s are one iteration's worth, whatever `n`.
+#[differentiate(wrt(x))]
+fn least_squares(x: &[f64], n: usize) -> f64 {
+    let mut sum = 0.0;
+    for i in 0..n {
+        let ti = -1.0 + 2.0 * i as f64 / (n as f64 - 1.0);
+        let mut fit = 0.0;
+        let mut power = 1.0;
+        for j in 0..x.len() {
+            fit += x[j] * power;
+            power *= ti;
+        }
+        let r = ti.sin() - fit;
+        sum += r * r;
+    }
+    0.5 * sum
+}
+
+#[test]
+fn a_fused_loop_keeps_one_iteration() {
+    let x = [0.4, -1.3, 2.2, 0.1, 0.5, -0.2, 0.3, 0.8];
+    let mut g = [0.0; 8];
+    let mut peaks = Vec::new();
+    for n in [10, 10_000] {
+        g.fill(0.0);
+        let start = live();
+        reset_peak();
+        least_squares_vjp(&x, n, 1.0, &mut g);
+        peaks.push(peak_since(start));
+    }
+    assert!(peaks[1] <= peaks[0], "peak bytes grew with n: {peaks:?}");
+    assert!(peaks[1] <= 16 * 8 * 8, "peak bytes {peaks:?}");
+    // The gradient itself: −Σᵢ rᵢ·tᵢʲ.
+    let n = 10_000;
+    let mut want = [0.0; 8];
+    for i in 0..n {
+        let ti = -1.0 + 2.0 * i as f64 / (n as f64 - 1.0);
+        let fit: f64 = x
+            .iter()
+            .enumerate()
+            .map(|(j, v)| v * ti.powi(j as i32))
+            .sum();
+        for (j, w) in want.iter_mut().enumerate() {
+            *w -= (ti.sin() - fit) * ti.powi(j as i32);
+        }
+    }
+    for (a, b) in g.iter().zip(&want) {
+        approx::assert_relative_eq!(*a, *b, max_relative = 1e-9, epsilon = 1e-9);
     }
 }

@@ -206,3 +206,47 @@ fn strict_lints_on_vectors_and_matrices() {
     assert_eq!((dx.len(), da.shape()), (2, (2, 2)));
     assert!(ds.is_finite());
 }
+
+/// A fused loop with a replayed inner loop that keeps its carried power and
+/// an `exp`, a branch, and a kept `tanh` in a reversed loop after it.
+#[diff(wrt(x))]
+#[must_use]
+pub fn fused_and_kept(x: &[f64], n: usize) -> f64 {
+    let mut sum = 0.0;
+    for i in 0..n {
+        let t = f64::from(u32::try_from(i).unwrap_or(0)) / 10.0;
+        let mut fit = 0.0;
+        let mut power = 1.0;
+        for &xj in x {
+            fit += xj * power + (xj * t).exp();
+            power *= t;
+        }
+        if t > 0.2 {
+            sum += fit;
+        } else {
+            sum -= fit * 3.0;
+        }
+    }
+    let mut y = vec![0.0; x.len()];
+    let mut p = 1.0;
+    for j in 0..x.len() {
+        y[j] = x[j].tanh() * p;
+        p *= 1.0 + y[j];
+    }
+    0.5 * sum - p
+}
+
+#[test]
+fn strict_lints_on_fused_replayed_and_kept_code() {
+    let x = [0.3, -0.2, 0.5];
+    let (v, g) = fused_and_kept_grad(&x, 4);
+    assert!(v.is_finite());
+    let h = 1e-6;
+    for i in 0..3 {
+        let (mut a, mut b) = (x, x);
+        a[i] += h;
+        b[i] -= h;
+        let fd = (fused_and_kept(&a, 4) - fused_and_kept(&b, 4)) / (2.0 * h);
+        assert_relative_eq!(g[i], fd, epsilon = 1e-6, max_relative = 1e-6);
+    }
+}

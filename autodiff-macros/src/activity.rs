@@ -31,6 +31,8 @@ pub struct Analysis {
     pub restores: std::collections::HashSet<usize>,
     /// The loops whose reverse sweep replays their iterations (`replay`).
     pub replayed: std::collections::HashMap<usize, crate::replay::Replay>,
+    /// The loops whose reverse code runs in their forward sweep (`fuse`).
+    pub fused: std::collections::HashMap<usize, crate::fuse::Fusion>,
 }
 
 impl Analysis {
@@ -182,6 +184,7 @@ pub fn analyse(func: &Func, wrt: &[bool]) -> Analysis {
         hoisted: vec![false; n],
         restores: Default::default(),
         replayed: Default::default(),
+        fused: Default::default(),
     };
 
     // Buffers declared in a loop are re-created each iteration; the reverse
@@ -246,6 +249,7 @@ pub fn analyse(func: &Func, wrt: &[bool]) -> Analysis {
             && (an.needed[i] || referenced[i] || (an.active[i] && v.shape != Shape::Scalar));
     }
     (an.restores, an.replayed) = crate::restores::analyse(func, &an);
+    an.fused = crate::fuse::fused(func, &an);
     an
 }
 

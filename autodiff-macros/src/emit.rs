@@ -361,7 +361,9 @@ pub(crate) fn parts(
     let mut gen = Gen::new(f, an, names, diag);
     let seeds = Seeds::new(sig, f, seed);
     // Adjoints: the caller's buffers for parameters, locals otherwise.
-    let mut adj_decls = TokenStream::new();
+    // Scalar ones are declared before the forward sweep, where fused loops
+    // (`fuse`) run their reverse code.
+    let (mut adj_decls, mut scalar_adjs) = (TokenStream::new(), TokenStream::new());
     for (id, var) in f.vars.iter().enumerate() {
         if !an.active[id] {
             continue;
@@ -370,6 +372,9 @@ pub(crate) fn parts(
             let a = gen.names.fresh(&format!("{}_adj", var.ident));
             adj_decls.extend(quote!(let mut #a = #init;));
             gen.adjoints[id] = Some(quote!(#a));
+            if id == f.result && var.shape == Shape::Scalar {
+                gen.result_seed = Some(init);
+            }
             continue;
         }
         gen.adjoints[id] = Some(match var.origin {
@@ -382,7 +387,7 @@ pub(crate) fn parts(
                 let a = gen.names.fresh(&format!("{}_adj", var.ident));
                 let v = &var.ident;
                 if var.shape == Shape::Scalar {
-                    adj_decls.extend(quote!(let mut #a = 0.0;));
+                    scalar_adjs.extend(quote!(let mut #a = 0.0;));
                 } else {
                     adj_decls.extend(quote!(let mut #a = ::autodiff::__private::zero_like(&#v);));
                 }
@@ -420,11 +425,16 @@ pub(crate) fn parts(
         }
     }
     let (fwd, rev) = (sweeps.fwd, sweeps.rev);
+    if an.fused.is_empty() {
+        scalar_adjs.extend(adj_decls);
+        adj_decls = std::mem::take(&mut scalar_adjs);
+    }
     Parts {
         fields,
         forward: quote! {
             #exit
             #decls
+            #scalar_adjs
             #fwd
             #keep
         },

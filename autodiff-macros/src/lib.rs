@@ -9,7 +9,7 @@
 //! | signature | `signature` | which parameters carry gradients, and their shapes |
 //! | lower | `lower` | syn → IR with structured control flow, variables renamed apart; shapes of locals |
 //! | exits | `exits` | `break`/`continue`/`return` → structured form |
-//! | activity | `activity` | active, needed, stable, hoisted variables |
+//! | activity | `activity`, `restores`, `replay`, `fuse` | active, needed, stable, hoisted variables; which overwrites are saved; which loops are replayed or fused |
 //! | reverse | `reverse`, `anf` | forward sweep and reverse sweep of each statement |
 //! | emit | `emit`, `pullback` | the `_vjp` and `_grad` functions; the pullback other differentiated functions call |
 //!
@@ -28,6 +28,7 @@ mod derive;
 mod diagnostics;
 mod emit;
 mod exits;
+mod fuse;
 mod ir;
 mod lower;
 mod names;

@@ -65,7 +65,7 @@ impl<T> Tape<T> {
 #[cold]
 #[inline(never)]
 fn tape_underflow() -> ! {
-    panic!("autodiff internal error: the reverse sweep read past the start of a tape; please report this")
+    panic!("autodiff internal error: a tape was read or written past its end; please report this")
 }
 
 /// A value saved once, inside a branch, for the reverse sweep: a tape of at
@@ -109,28 +109,31 @@ impl<T> Slot<T> {
 /// The values a replayed loop keeps, read back in forward order.
 ///
 /// A replayed loop's reverse sweep runs its iterations first to last (see
-/// the macro's `replay`), so what one run of the loop pushed is read back
-/// from the start of that run's segment: [`rewind`](Self::rewind) finds it
-/// (the last `count` values, as the loop runs `count` times), each
-/// [`read`](Self::read) reads one, and [`finish`](Self::finish) drops the
-/// segment, which uncovers the one of an enclosing loop's earlier iteration.
+/// the macro's `replay`), so what one run of the loop keeps is read back
+/// from the start of that run's segment. [`open`](Self::open) makes room for
+/// the run (its trip count is known) and [`keep`](Self::keep) fills it, with
+/// no call that could grow the buffer inside the loop, so the loop's values
+/// stay in registers; [`rewind`](Self::rewind) finds the segment again (the
+/// last `count` values), each [`read`](Self::read) reads one, and
+/// [`finish`](Self::finish) drops it, which uncovers the segment of an
+/// enclosing loop's earlier iteration.
 #[derive(Debug, Clone)]
 pub struct ReplayTape<T> {
     data: Vec<T>,
-    /// The next value `read` reads.
+    /// The next value `keep` writes or `read` reads.
     cursor: usize,
     /// Where the segment being read starts.
     start: usize,
 }
 
-impl<T: Copy> Default for ReplayTape<T> {
+impl<T: Copy + Default> Default for ReplayTape<T> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<T: Copy> ReplayTape<T> {
-    /// An empty tape; allocates nothing until the first push.
+impl<T: Copy + Default> ReplayTape<T> {
+    /// An empty tape; allocates nothing until the first run.
     #[inline]
     pub const fn new() -> Self {
         ReplayTape {
@@ -140,16 +143,26 @@ impl<T: Copy> ReplayTape<T> {
         }
     }
 
-    /// Makes room for `additional` more values (a loop's known trip count).
+    /// Makes room for a run of the loop that keeps `count` values.
     #[inline]
-    pub fn reserve(&mut self, additional: usize) {
-        self.data.reserve(additional);
+    pub fn open(&mut self, count: usize) {
+        self.cursor = self.data.len();
+        self.data.resize(self.cursor + count, T::default());
     }
 
-    /// Records a value and gives it back.
+    /// Records a value in the room [`open`](Self::open) made, and gives it
+    /// back.
+    ///
+    /// # Panics
+    /// Past the room made, which generated code never does: a run keeps one
+    /// value per iteration.
     #[inline(always)]
     pub fn keep(&mut self, value: T) -> T {
-        self.data.push(value);
+        match self.data.get_mut(self.cursor) {
+            Some(slot) => *slot = value,
+            None => tape_underflow(),
+        }
+        self.cursor += 1;
         value
     }
 
@@ -157,7 +170,7 @@ impl<T: Copy> ReplayTape<T> {
     ///
     /// # Panics
     /// If fewer than `count` values are kept, which generated code never
-    /// does: a replay reads as many values as the loop's run pushed.
+    /// does: a replay reads as many values as the loop's run kept.
     #[inline]
     pub fn rewind(&mut self, count: usize) {
         match self.data.len().checked_sub(count) {
@@ -199,8 +212,13 @@ mod tests {
     #[test]
     fn a_replay_tape_reads_the_last_segment_oldest_first() {
         let mut tape = ReplayTape::new();
-        for v in [1.0, 2.0, 3.0, 4.0, 5.0] {
+        tape.open(3);
+        for v in [1.0, 2.0, 3.0] {
             assert_eq!(tape.keep(v), v);
+        }
+        tape.open(2);
+        for v in [4.0, 5.0] {
+            tape.keep(v);
         }
         tape.rewind(2);
         assert_eq!((tape.read(), tape.read()), (4.0, 5.0));
@@ -213,10 +231,20 @@ mod tests {
     }
 
     #[test]
-    #[should_panic(expected = "read past the start of a tape")]
+    #[should_panic(expected = "past its end")]
     fn rewinding_past_the_start_is_an_internal_error() {
         let mut tape = ReplayTape::<f64>::new();
+        tape.open(1);
         tape.keep(1.0);
         tape.rewind(2);
+    }
+
+    #[test]
+    #[should_panic(expected = "past its end")]
+    fn keeping_past_the_room_made_is_an_internal_error() {
+        let mut tape = ReplayTape::<f64>::new();
+        tape.open(1);
+        tape.keep(1.0);
+        tape.keep(2.0);
     }
 }

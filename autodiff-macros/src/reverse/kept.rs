@@ -20,7 +20,7 @@
 //! it was kept, from a `ReplayTape`.
 //!
 //! ```text
-//! for i in 0..n {             forward: for i in 0..n { let t = kept.keep(x[i].exp()); s += t; }
+//! for i in 0..n {             forward: kept.open(n); for i in 0..n { let t = kept.keep(x[i].exp()); s += t; }
 //!     s += x[i].exp();        reverse: kept.rewind(n);
 //! }                                    for i in 0..n { let t = kept.read(); x_adj[i] += rules::exp(&x[i], &t, s_adj); }
 //!                                      kept.finish();

@@ -17,6 +17,7 @@
 //! ```
 
 use super::{mentions, Gen, Replaying, Store, Sweeps};
+use crate::fuse::Fusion;
 use crate::ir::*;
 use crate::replay::Replay;
 use crate::restores;
@@ -94,6 +95,13 @@ impl Gen<'_> {
         body: &[Stmt],
         ctx: Ctx,
     ) -> Sweeps {
+        // A fused loop's reverse code is in its forward sweep: no promotion.
+        if let (Some(fusion), Some(seed)) = (
+            self.an.fused.get(&restores::loop_key(iter)),
+            self.result_seed.clone(),
+        ) {
+            return self.fused_loop(var, iter, body, ctx, fusion, seed);
+        }
         self.promoting(var, body, |gen| gen.for_loop_sweeps(var, iter, body, ctx))
     }
 
@@ -181,22 +189,44 @@ impl Gen<'_> {
         let b = self.block(body, Ctx::ITERATION);
         let kept = std::mem::replace(&mut self.replaying, outer).map_or(Vec::new(), |r| r.kept);
         let (bf, br) = (b.fwd, b.rev);
-        let forward = self.reserved_loop(&i, it.clone(), &kept, bf.clone());
-        // The replay reads the results this run of the loop kept, oldest first.
+        let carried: Vec<TokenStream> = replay.carried.iter().map(|v| self.ident(*v)).collect();
+        let carried = quote!((#(#carried,)*));
+        // Inside a fused iteration the replay follows at once: keeping each
+        // iteration's carried constants there costs one iteration's worth of
+        // tape, and the replay needs no chain of `power *= t` to find them.
+        let keep_carried = ctx.iteration && !replay.carried.is_empty();
+        let (mut tapes, mut keep, mut read) = (kept, TokenStream::new(), TokenStream::new());
+        if keep_carried {
+            let tape = self.names.fresh("carried");
+            self.decls
+                .extend(quote!(let mut #tape = ::autodiff::__private::ReplayTape::new();));
+            keep = quote!(#tape.keep(#carried););
+            read = quote!(#carried = #tape.read(););
+            tapes.push(tape);
+        }
+        let forward = if tapes.is_empty() {
+            quote!(for #i in #it { #bf })
+        } else {
+            let iter = self.names.fresh("iter");
+            quote!({
+                let #iter = #it;
+                #(#tapes.open(::autodiff::__private::trip_count(&#iter));)*
+                for #i in #iter { #keep #bf }
+            })
+        };
+        // The replay reads what this run of the loop kept, oldest first.
         let iter = self.names.fresh("iter");
         let start = quote! {
             let #iter = #it;
-            #(#kept.rewind(::autodiff::__private::trip_count(&#iter));)*
+            #(#tapes.rewind(::autodiff::__private::trip_count(&#iter));)*
         };
-        let finish = quote!(#(#kept.finish();)*);
+        let finish = quote!(#(#tapes.finish();)*);
         if replay.carried.is_empty() {
             return Sweeps {
                 fwd: quote!(let #flag = false; #forward),
                 rev: quote!({ let #flag = true; #start for #i in #iter { #bf #br } #finish }),
             };
         }
-        let carried: Vec<TokenStream> = replay.carried.iter().map(|v| self.ident(*v)).collect();
-        let carried = quote!((#(#carried,)*));
         let store = self.store(ctx, "entry");
         let save = store.save(carried.clone());
         let load = store.load();
@@ -209,6 +239,7 @@ impl Gen<'_> {
                 #carried = #entry;
                 #start
                 for #i in #iter {
+                    #read
                     #bf
                     let #next = #carried;
                     #br
@@ -217,6 +248,64 @@ impl Gen<'_> {
                 #finish
                 #carried = #entry;
             }),
+        }
+    }
+
+    /// A loop whose iterations run their reverse code right after their
+    /// forward code (`fuse`), from the adjoints of its sums: `seed` times
+    /// their factors.
+    fn fused_loop(
+        &mut self,
+        var: Option<VarId>,
+        iter: &Iter,
+        body: &[Stmt],
+        ctx: Ctx,
+        fusion: &Fusion,
+        seed: TokenStream,
+    ) -> Sweeps {
+        let it = self.passive_tokens(&iter.expr);
+        let i = self.loop_var(var);
+        let mut start = TokenStream::new();
+        let mut outer_adjoints = Vec::new();
+        for (v, factor) in &fusion.sums {
+            let a = self.names.fresh(&format!("{}_adj", self.f.vars[*v].ident));
+            let value = crate::fuse::scaled(&seed, *factor);
+            start.extend(quote!(let #a = #value;));
+            outer_adjoints.push((*v, self.adjoints[*v].replace(quote!(#a))));
+        }
+        let outer = self.replaying.take();
+        let b = self.block(body, Ctx::ITERATION);
+        self.replaying = outer;
+        for (v, a) in outer_adjoints {
+            self.adjoints[v] = a;
+        }
+        let (bf, br) = (b.fwd, b.rev);
+        if fusion.carried.is_empty() {
+            return Sweeps {
+                fwd: quote!(#start for #i in #it { #bf #br }),
+                rev: TokenStream::new(),
+            };
+        }
+        // The reverse code restores the carried constants: they go on from
+        // their values at the end of the iteration, and the reverse sweep
+        // finds them as they were before the loop.
+        let carried: Vec<TokenStream> = fusion.carried.iter().map(|v| self.ident(*v)).collect();
+        let carried = quote!((#(#carried,)*));
+        let store = self.store(ctx, "entry");
+        let (save, load) = (store.save(carried.clone()), store.load());
+        let next = self.names.fresh("next");
+        Sweeps {
+            fwd: quote! {
+                #start
+                #save
+                for #i in #it {
+                    #bf
+                    let #next = #carried;
+                    #br
+                    #carried = #next;
+                }
+            },
+            rev: quote!(#carried = #load;),
         }
     }
 

@@ -59,6 +59,9 @@ pub struct Gen<'a> {
     /// Results nested statements keep for their replay, by the address of
     /// their `Prim` in the IR (`kept`).
     kept_sites: std::collections::HashMap<usize, Store>,
+    /// The adjoint of the returned value, when it is a scalar seed: fused
+    /// loops (`fuse`) start from it.
+    pub result_seed: Option<TokenStream>,
     /// The loops being generated, innermost last: where an adjoint element
     /// the loop only adds to is summed in a local (`loops::Promotion`).
     promotions: Vec<loops::Promotion>,
@@ -119,6 +122,7 @@ impl<'a> Gen<'a> {
             statement_sites: Vec::new(),
             replaying: None,
             kept_sites: std::collections::HashMap::new(),
+            result_seed: None,
             promotions: Vec::new(),
         }
     }
@@ -137,7 +141,9 @@ impl<'a> Gen<'a> {
 
     pub fn store(&mut self, ctx: Ctx, base: &str) -> Store {
         let id = self.names.fresh(base);
-        if ctx.iteration {
+        // A branch of an iteration has its own scope: a slot, set and taken
+        // once per iteration.
+        if ctx.iteration && !ctx.nested {
             Store::Local(id)
         } else if ctx.in_loop {
             self.decls
