@@ -13,13 +13,59 @@
 //!   one table.
 //!
 //! `RATIOS_ONLY=1` skips criterion (a quicker run for the table alone).
+//!
+//! Each variant's peak heap is measured too, in one call of its own outside
+//! the timed batches: the most bytes allocated and not yet freed during the
+//! call ([`peak_heap`]). Inputs and gradient buffers exist before the call
+//! and do not count.
 
 #![allow(dead_code)]
 
 use criterion::{BenchmarkId, Criterion};
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering::Relaxed};
 use std::time::{Duration, Instant};
+
+/// The system allocator, counting live bytes while [`peak_heap`] measures.
+struct Counting;
+
+static MEASURING: AtomicBool = AtomicBool::new(false);
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+static PEAK: AtomicIsize = AtomicIsize::new(0);
+
+// SAFETY: every call is forwarded to `System` unchanged; the counters are
+// bookkeeping only.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if MEASURING.load(Relaxed) {
+            let size = layout.size() as isize;
+            PEAK.fetch_max(LIVE.fetch_add(size, Relaxed) + size, Relaxed);
+        }
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        if MEASURING.load(Relaxed) {
+            LIVE.fetch_sub(layout.size() as isize, Relaxed);
+        }
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// The most heap bytes live at once during one call of `run`, above what
+/// was live before it.
+pub fn peak_heap(run: &mut dyn FnMut()) -> usize {
+    LIVE.store(0, Relaxed);
+    PEAK.store(0, Relaxed);
+    MEASURING.store(true, Relaxed);
+    run();
+    MEASURING.store(false, Relaxed);
+    PEAK.load(Relaxed).max(0) as usize
+}
 
 /// One variant: a name and a closure that runs it once.
 pub struct Variant<'a> {
@@ -117,11 +163,16 @@ pub fn run(workload: &str, mut cases: Vec<Case<'_>>) {
     let mut rows = String::new();
     println!("\n{workload}: ratios of median times, interleaved batches");
     println!(
-        "{:>16} {:>10} {:>12} {:>10} {:>10} {:>10}",
-        "size", "primal", "gen/primal", "gen/hand", "peer/gen", "fd/gen"
+        "{:>16} {:>10} {:>12} {:>10} {:>10} {:>10} {:>12} {:>12}",
+        "size", "primal", "gen/primal", "gen/hand", "peer/gen", "fd/gen", "heap primal", "heap gen"
     );
     for case in &mut cases {
         let medians = case.medians();
+        let mut heap = |name: &str| {
+            let v = case.variants.iter_mut().find(|v| v.name == name)?;
+            Some(peak_heap(&mut v.run))
+        };
+        let (p_heap, g_heap) = (heap(PRIMAL), heap(GENERATED));
         let get = |name: &str| {
             case.variants
                 .iter()
@@ -129,29 +180,35 @@ pub fn run(workload: &str, mut cases: Vec<Case<'_>>) {
                 .map(|i| medians[i])
         };
         let (p, g, h) = (get(PRIMAL), get(GENERATED), get(HAND));
+
         let (peer, fd) = (get(PEER), get(FD));
         let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
             (Some(a), Some(b)) => format!("{:.2}", a / b),
             _ => "-".to_owned(),
         };
+        let bytes = |b: Option<usize>| b.map_or("-".into(), |b| b.to_string());
         println!(
-            "{:>16} {:>10} {:>12} {:>10} {:>10} {:>10}",
+            "{:>16} {:>10} {:>12} {:>10} {:>10} {:>10} {:>12} {:>12}",
             case.size,
             p.map_or("-".into(), seconds),
             ratio(g, p),
             ratio(g, h),
             ratio(peer, g),
             ratio(fd, g),
+            bytes(p_heap),
+            bytes(g_heap),
         );
         let cell = |t: Option<f64>| t.map_or("-".into(), |t| format!("{t:e}"));
         rows.push_str(&format!(
-            "{workload}\t{}\t{}\t{}\t{}\t{}\t{}\n",
+            "{workload}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
             case.size,
             cell(p),
             cell(g),
             cell(h),
             cell(peer),
-            cell(fd)
+            cell(fd),
+            bytes(p_heap),
+            bytes(g_heap),
         ));
     }
     record(workload, &rows);
@@ -171,7 +228,8 @@ fn seconds(t: f64) -> String {
 }
 
 /// Writes `target/ratios/<workload>.tsv`: per size, seconds per call of
-/// the primal, generated, hand-written, peer and finite-difference variants.
+/// the primal, generated, hand-written, peer and finite-difference variants,
+/// then the peak heap bytes of the primal and generated variants.
 fn record(workload: &str, rows: &str) {
     // The bench binary is target/<profile>/deps/<name>-<hash>.
     let Some(target) = std::env::current_exe()
@@ -184,7 +242,7 @@ fn record(workload: &str, rows: &str) {
     let written = std::fs::create_dir_all(&dir).and_then(|()| {
         let mut f = std::fs::File::create(dir.join(format!("{workload}.tsv")))?;
         f.write_all(
-            b"workload\tsize\tprimal\tgenerated\thand-written\tnum-dual\tfinite-differences\n",
+            b"workload\tsize\tprimal\tgenerated\thand-written\tnum-dual\tfinite-differences\tprimal-heap\tgenerated-heap\n",
         )?;
         f.write_all(rows.as_bytes())
     });
