@@ -217,7 +217,12 @@ pub fn analyse(func: &Func, wrt: &[bool]) -> Analysis {
         // Conditions and ranges the reverse sweep evaluates again.
         mark_reevaluated(&func.body, Ctx::TOP, &an, &mut needed);
         for (v, ctx, e) in &lets {
-            let recompute = needed[*v] && ctx.in_loop && an.stable[*v] && reads_stable(e, &an);
+            // A scalar from a call or a dear primitive (`exp`) is kept rather
+            // than computed again: a float is cheaper to store.
+            let kept_call =
+                (e.has_call() || e.keeps_results()) && func.vars[*v].shape == Shape::Scalar;
+            let recompute =
+                needed[*v] && ctx.in_loop && an.stable[*v] && reads_stable(e, &an) && !kept_call;
             an.recompute[*v] = recompute;
             if recompute {
                 need_expr(e, true, &an, &mut needed);

@@ -398,6 +398,11 @@ fn rerun(
         syn::ReturnType::Default => quote!(()),
     };
     let pb = names.fresh("pullback");
+    if !stub {
+        if let Some(kept) = preaccumulated(func, sig, seed, buffers, wrt, &pb, names) {
+            return kept;
+        }
+    }
     let run = if stub {
         quote!(::core::panic!(
             "`#[differentiate]` reported errors for this function"
@@ -416,6 +421,70 @@ fn rerun(
             let _ = Self::pullback(#(#args,)* #seed, #(#buffers),*);
         }
     }
+}
+
+/// `forward` and `reverse` of a function of scalars to a scalar: its
+/// pullback is `seed` times its partial derivatives, so `forward` runs the
+/// pullback once with seed 1 and keeps the partials (one per float
+/// parameter), and `reverse` scales them: the function runs once, not once
+/// in each sweep (Tapenade's preaccumulation of a local Jacobian).
+///
+/// ```text
+/// fn forward(v: f64) -> (f64, (f64,)) {        fn reverse(pb: (f64,), v: f64, seed: f64,
+///     let mut p = (0.0,);                                 d_v: Option<&mut f64>) {
+///     (Self::pullback(v, 1.0, Some(&mut p.0)), p)     if let Some(b) = d_v { *b += seed * pb.0; }
+/// }                                             }
+/// ```
+fn preaccumulated(
+    func: &syn::ItemFn,
+    sig: &Signature,
+    seed: &Ident,
+    buffers: &[Ident],
+    wrt: &[bool],
+    pb: &Ident,
+    names: &mut Names,
+) -> Option<TokenStream> {
+    let [(Kind::Scalar, elem)] = &sig.results[..] else {
+        return None;
+    };
+    if sig.tuple || !func.sig.generics.params.is_empty() {
+        return None;
+    }
+    let elem_name = quote!(#elem).to_string();
+    let partials = names.fresh("partials");
+    let (mut zeros, mut pass, mut adds) = (Vec::new(), Vec::new(), Vec::new());
+    for ((p, b), on) in sig.params.iter().zip(buffers).zip(wrt) {
+        match (&p.kind, on) {
+            (Some((Kind::Scalar, e)), true) if quote!(#e).to_string() == elem_name => {
+                let i = syn::Index::from(zeros.len());
+                zeros.push(quote!(0.0));
+                pass.push(quote!(::core::option::Option::Some(&mut #partials.#i)));
+                adds.push(quote! {
+                    if let ::core::option::Option::Some(#b) = #b { *#b += #seed * #pb.#i; }
+                });
+            }
+            (Some(_), true) => return None,
+            _ => pass.push(quote!(::core::option::Option::None)),
+        }
+    }
+    let vis = &func.vis;
+    let params = sig.typed_params();
+    let args: Vec<&Ident> = sig.params.iter().map(|p| &p.ident).collect();
+    let buf_tys = buffer_types(sig, wrt);
+    let tys: Vec<&syn::Type> = zeros.iter().map(|_| elem).collect();
+    Some(quote! {
+        #[inline]
+        #vis fn forward(#(#params),*) -> (#elem, (#(#tys,)*)) {
+            let mut #partials: (#(#tys,)*) = (#(#zeros,)*);
+            let value = Self::pullback(#(#args,)* 1.0, #(#pass),*);
+            (value, #partials)
+        }
+
+        #[inline]
+        #vis fn reverse(#pb: (#(#tys,)*), #(#params,)* #seed: #elem, #(#buffers: #buf_tys),*) {
+            #(#adds)*
+        }
+    })
 }
 
 /// `Option<&mut B>` per parameter, `B` its buffer type.
