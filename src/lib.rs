@@ -165,6 +165,30 @@
 //! assert!((g[0] - 1.0 / 3.0).abs() < 1e-15 && (g[1] - 2.0 / 3.0).abs() < 1e-15);
 //! ```
 //!
+//! A loop at the top of the function whose sums reach the result only
+//! through `+`, `−` and literal factors is *fused* with its reverse sweep:
+//! the sums' adjoints are the seed times those factors, known before the
+//! loop runs, so each iteration runs its reverse code right after its
+//! forward code, in one pass over the data, as a gradient written by hand
+//! would:
+//!
+//! ```
+//! use autodiff::differentiate;
+//!
+//! #[differentiate]
+//! fn half_squares(x: &[f64]) -> f64 {
+//!     let mut s = 0.0;
+//!     for i in 0..x.len() {
+//!         s += x[i] * x[i];
+//!     }
+//!     0.5 * s
+//! }
+//!
+//! let mut g = vec![0.0; 3];
+//! let v = half_squares_vjp(&[1.0, -2.0, 3.0], 2.0, &mut g);
+//! assert_eq!((v, g), (7.0, vec![2.0, -4.0, 6.0]));
+//! ```
+//!
 //! # Calls between differentiated functions
 //!
 //! A differentiated function may call any other one — in the same module,
