@@ -189,8 +189,7 @@ impl Gen<'_> {
         let b = self.block(body, Ctx::ITERATION);
         let kept = std::mem::replace(&mut self.replaying, outer).map_or(Vec::new(), |r| r.kept);
         let (bf, br) = (b.fwd, b.rev);
-        let carried: Vec<TokenStream> = replay.carried.iter().map(|v| self.ident(*v)).collect();
-        let carried = quote!((#(#carried,)*));
+        let carried = self.tuple(&replay.carried);
         // Inside a fused iteration the replay follows at once: keeping each
         // iteration's carried constants there costs one iteration's worth of
         // tape, and the replay needs no chain of `power *= t` to find them.
@@ -289,8 +288,7 @@ impl Gen<'_> {
         // The reverse code restores the carried constants: they go on from
         // their values at the end of the iteration, and the reverse sweep
         // finds them as they were before the loop.
-        let carried: Vec<TokenStream> = fusion.carried.iter().map(|v| self.ident(*v)).collect();
-        let carried = quote!((#(#carried,)*));
+        let carried = self.tuple(&fusion.carried);
         let store = self.store(ctx, "entry");
         let (save, load) = (store.save(carried.clone()), store.load());
         let next = self.names.fresh("next");
@@ -307,6 +305,12 @@ impl Gen<'_> {
             },
             rev: quote!(#carried = #load;),
         }
+    }
+
+    /// `(a, b,)`: the variables as one tuple, to save or assign at once.
+    fn tuple(&self, vars: &[VarId]) -> TokenStream {
+        let ids = vars.iter().map(|v| self.ident(*v));
+        quote!((#(#ids,)*))
     }
 
     /// The pattern a `for` binds: its index, or `_`.
