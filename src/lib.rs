@@ -242,7 +242,10 @@
 //! closures for its top levels only. A *leaf* callee (one that calls no
 //! differentiated function) is checkpointed: its pullback runs its forward
 //! sweep again, which costs one more evaluation of the leaf but keeps
-//! nothing of it allocated until the reverse sweep.
+//! nothing of it allocated until the reverse sweep. That second run is only
+//! of what the leaf's reverse sweep reads: the caller already has the value,
+//! so a leaf such as `z[i] = x[i] * y[i - 1]` returning `z` computes no `z`
+//! again, and its reverse sweep reads the caller's seed as `z`'s adjoint.
 //!
 //! Calling a function defined in the same file without a derivative, on an
 //! argument that carries a gradient, is a compile error on the call that

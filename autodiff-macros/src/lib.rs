@@ -11,6 +11,7 @@
 //! | exits | `exits` | `break`/`continue`/`return` → structured form |
 //! | activity | `activity`, `restores`, `replay`, `fuse` | active, needed, stable, hoisted variables; which overwrites are saved; which loops are replayed or fused |
 //! | reverse | `reverse`, `anf` | forward sweep and reverse sweep of each statement |
+//! | parts | `parts`, `prune` | a body's pieces: adjoints and seeds, the sweeps, the value; for a `reverse` that discards the value, without the forward code only the value needs |
 //! | emit | `emit`, `pullback` | the `_vjp` and `_grad` functions; the pullback other differentiated functions call |
 //!
 //! Derivative rules are looked up in one table (`rules`) and live in
@@ -32,6 +33,8 @@ mod fuse;
 mod ir;
 mod lower;
 mod names;
+mod parts;
+mod prune;
 mod pullback;
 mod replay;
 mod restores;

@@ -33,6 +33,11 @@ impl Names {
         Ident::new(&name, Span::mixed_site().located_at(at))
     }
 
+    /// Every name taken so far.
+    pub fn taken(&self) -> HashSet<String> {
+        self.used.clone()
+    }
+
     pub fn fresh(&mut self, base: &str) -> Ident {
         self.fresh_at(base, Span::call_site())
     }

@@ -51,9 +51,10 @@
 
 use crate::activity::{self, Analysis};
 use crate::diagnostics::Diagnostics;
-use crate::emit::{check_buffer, check_rules, generated_allows, parts, Parts};
+use crate::emit::{check_buffer, check_rules, generated_allows};
 use crate::ir::{AssignOp, Func, Origin, Passive, Place, Stmt};
 use crate::names::Names;
+use crate::parts::{parts, reverse_parts, Parts};
 use crate::reverse::mentions;
 use crate::signature::{Kind, Signature};
 use proc_macro2::{Ident, TokenStream};
@@ -143,9 +144,29 @@ pub fn companion(
             }
         }
     }
-    let parts = parts(sig, f, an, names, &seed, &param_adjoints, epilogue, diag);
-    let pullback = pullback_fn(func, sig, &seed, &buffers, &wrt, &prologue, parts);
-    let rerun = rerun(func, sig, &seed, &buffers, &wrt, names, false);
+    let parts_full = parts(
+        sig,
+        f,
+        an,
+        names,
+        &seed,
+        &param_adjoints,
+        epilogue.clone(),
+        diag,
+    );
+    let pullback = pullback_fn(func, sig, &seed, &buffers, &wrt, &prologue, parts_full);
+    // `reverse` discards the value: it runs only the forward code its
+    // reverse sweep reads (`prune`).
+    let reverse = (f.outputs == [f.result]).then(|| {
+        let Parts {
+            fields,
+            forward,
+            reverse,
+            ..
+        } = reverse_parts(sig, f, an, names, &seed, &param_adjoints, epilogue, diag);
+        quote!(#prologue #fields #forward #reverse)
+    });
+    let rerun = rerun(func, sig, &seed, &buffers, &wrt, names, false, reverse);
     wrap(func, quote!(#pullback #rerun))
 }
 
@@ -364,8 +385,10 @@ fn borrows_or_hides(tokens: &TokenStream, shared_ok: bool) -> bool {
 }
 
 /// `forward` and `reverse` for a function whose calls are checkpointed:
-/// `forward` runs it, `reverse` runs `pullback`. After errors (`stub`) both
-/// only stand in, so callers see no follow-on errors.
+/// `forward` runs it, `reverse` runs `reverse_body` (the sweeps without the
+/// forward code only the value needs, `prune`) or else `pullback`. After
+/// errors (`stub`) both only stand in, so callers see no follow-on errors.
+#[allow(clippy::too_many_arguments)]
 fn rerun(
     func: &syn::ItemFn,
     sig: &Signature,
@@ -374,6 +397,7 @@ fn rerun(
     wrt: &[bool],
     names: &mut Names,
     stub: bool,
+    reverse_body: Option<TokenStream>,
 ) -> TokenStream {
     let vis = &func.vis;
     let name = &func.sig.ident;
@@ -410,6 +434,8 @@ fn rerun(
     } else {
         quote!((#name #turbofish (#(#args),*), ()))
     };
+    let reverse_body = reverse_body
+        .unwrap_or_else(|| quote!(let _ = Self::pullback(#(#args,)* #seed, #(#buffers),*);));
     quote! {
         #[inline]
         #vis fn forward #generics (#(#params),*) -> (#ret, ()) #where_clause {
@@ -418,7 +444,7 @@ fn rerun(
 
         #[inline]
         #vis fn reverse #generics (#pb: (), #(#params,)* #seed: #seed_ty, #(#buffers: #buf_tys),*) #where_clause {
-            let _ = Self::pullback(#(#args,)* #seed, #(#buffers),*);
+            #reverse_body
         }
     }
 }
@@ -514,7 +540,7 @@ pub fn custom(
     let optional: Vec<Option<Ident>> = buffers.iter().cloned().map(Some).collect();
     let body = crate::custom::body(func, sig, rule, &seed, &optional, true);
     let head = head(func, sig, &seed, &buffers, &every);
-    let rerun = rerun(func, sig, &seed, &buffers, &every, names, false);
+    let rerun = rerun(func, sig, &seed, &buffers, &every, names, false, None);
     wrap(func, quote!(#[inline] #head { #body } #rerun))
 }
 
@@ -545,6 +571,7 @@ pub fn stub(func: &syn::ItemFn, sig: &Signature) -> TokenStream {
         &every,
         &mut Names::default(),
         true,
+        None,
     );
     wrap(
         func,

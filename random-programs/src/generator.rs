@@ -377,7 +377,8 @@ pub fn program(rng: &mut Rng, name: &str) -> (String, bool) {
 }
 
 /// The module of `count` programs from `seed`, with tables of their
-/// primal, `_grad` and `_vjp` functions and their sources.
+/// primal, `_grad`, `_vjp` and companion `reverse` functions and their
+/// sources.
 pub fn module(seed: u64, count: usize) -> String {
     let mut rng = Rng::new(seed);
     let mut out = format!(
@@ -388,13 +389,23 @@ pub fn module(seed: u64, count: usize) -> String {
         let name = format!("p{i}");
         let (src, is_vector) = program(&mut rng, &name);
         out.push_str(&src);
+        // The companion's `reverse`, which callers use: the sweeps without
+        // the forward code only the value needs.
+        let seed = if is_vector { "&[f64]" } else { "f64" };
+        out.push_str(&format!(
+            "fn {name}_reverse(x: &[f64], a: f64, seed: {seed}, d_x: &mut [f64], d_a: &mut f64) {{
+    \
+             {name}::reverse((), x, a, seed, Some(d_x), Some(d_a));
+}}
+"
+        ));
         out.push('\n');
         if is_vector {
             vector.push(format!(
-                "Vector {{ index: {i}, source: {src:?}, f: {name}, vjp: {name}_vjp }}"
+                "Vector {{ index: {i}, source: {src:?}, f: {name}, vjp: {name}_vjp, reverse: {name}_reverse }}"
             ));
         } else {
-            scalar.push(format!("Scalar {{ index: {i}, source: {src:?}, f: {name}, grad: {name}_grad, vjp: {name}_vjp }}"));
+            scalar.push(format!("Scalar {{ index: {i}, source: {src:?}, f: {name}, grad: {name}_grad, vjp: {name}_vjp, reverse: {name}_reverse }}"));
         }
     }
     out.push_str(&format!(

@@ -1,5 +1,6 @@
 //! Every generated program: `_grad` against central finite differences,
-//! `_vjp` against `_grad`, and the dot-product identity. A failure prints the
+//! `_vjp` against `_grad`, the companion's `reverse` against `_vjp`, and the
+//! dot-product identity. A failure prints the
 //! program, its seed and index: paste it into `tests/regressions.rs` of the
 //! `autodiff` crate to keep it.
 #![allow(clippy::all, unused)]
@@ -69,6 +70,7 @@ pub struct Scalar {
     f: fn(&[f64], f64) -> f64,
     grad: fn(&[f64], f64) -> (f64, (Vec<f64>, f64)),
     vjp: fn(&[f64], f64, f64, &mut [f64], &mut f64) -> f64,
+    reverse: fn(&[f64], f64, f64, &mut [f64], &mut f64),
 }
 
 pub struct Vector {
@@ -76,6 +78,7 @@ pub struct Vector {
     source: &'static str,
     f: fn(&[f64], f64) -> Vec<f64>,
     vjp: fn(&[f64], f64, &[f64], &mut [f64], &mut f64) -> Vec<f64>,
+    reverse: fn(&[f64], f64, &[f64], &mut [f64], &mut f64),
 }
 
 include!(concat!(env!("OUT_DIR"), "/programs.rs"));
@@ -149,6 +152,19 @@ fn point(rng: &mut Rng) -> (Vec<f64>, f64) {
     )
 }
 
+/// The companion's `reverse` gives what `_vjp` gives.
+fn same_gradient(rx: &[f64], ra: f64, gx: &[f64], ga: f64) -> Result<(), String> {
+    let close =
+        |r: f64, g: f64| (r - g).abs() <= 1e-12 * (1.0 + g.abs()) || (r.is_nan() && g.is_nan());
+    if rx.iter().zip(gx).all(|(r, g)| close(*r, *g)) && close(ra, ga) {
+        Ok(())
+    } else {
+        Err(format!(
+            "the companion's `reverse` gave {rx:?}, {ra}; `_vjp` gave {gx:?}, {ga}"
+        ))
+    }
+}
+
 fn check_scalar(p: &Scalar, rng: &mut Rng) -> Result<(), String> {
     for _ in 0..3 {
         let (x, a) = point(rng);
@@ -194,6 +210,10 @@ fn check_scalar(p: &Scalar, rng: &mut Rng) -> Result<(), String> {
                 ));
             }
         }
+        // The companion's `reverse` (what callers run) agrees.
+        let (mut rx, mut ra) = (vec![1.0; 4], 1.0);
+        (p.reverse)(&x, a, s, &mut rx, &mut ra);
+        same_gradient(&rx, ra, &bx, ba)?;
         // Dot-product identity in a random direction.
         let t: Vec<f64> = (0..4).map(|_| rng.uniform(-1.0, 1.0)).collect();
         let ta = rng.uniform(-1.0, 1.0);
@@ -214,6 +234,9 @@ fn check_vector(p: &Vector, rng: &mut Rng) -> Result<(), String> {
         if y.iter().zip(&y0).any(|(p, q)| p.to_bits() != q.to_bits()) {
             return Err(format!("value {y:?} differs from the primal's {y0:?}"));
         }
+        let (mut rx, mut ra) = (vec![0.0; 4], 0.0);
+        (p.reverse)(&x, a, &u, &mut rx, &mut ra);
+        same_gradient(&rx, ra, &gx, ga)?;
         if ill_conditioned(&y0) {
             continue;
         }

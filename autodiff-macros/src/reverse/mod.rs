@@ -65,6 +65,26 @@ pub struct Gen<'a> {
     /// The loops being generated, innermost last: where an adjoint element
     /// the loop only adds to is summed in a local (`loops::Promotion`).
     promotions: Vec<loops::Promotion>,
+    /// Forward code left out (`prune`).
+    pub prune: crate::prune::Pruned,
+    /// The statement being generated writes a dead variable: its forward
+    /// code keeps its temporaries, not the write.
+    dead_store: bool,
+    /// When set, the statements whose reverse code reads what their forward
+    /// code defines are noted here (`prune`).
+    pub entangled: Option<Entangled>,
+}
+
+/// What ties a statement's reverse code to its forward code.
+#[derive(Default)]
+pub struct Entangled {
+    /// The names in adjoints: forward code that names one (a fused loop)
+    /// is reverse code too.
+    pub adjoints: std::collections::HashSet<String>,
+    /// Per statement (by address), the names both its forward and its
+    /// reverse code use; only those the sweeps created (temporaries, tapes)
+    /// tie them, which `emit` sorts out at the end.
+    pub shared: Vec<(usize, std::collections::HashSet<String>)>,
 }
 
 /// Where a saved value or a recorded decision lives until the reverse sweep.
@@ -124,6 +144,9 @@ impl<'a> Gen<'a> {
             kept_sites: std::collections::HashMap::new(),
             result_seed: None,
             promotions: Vec::new(),
+            prune: Default::default(),
+            dead_store: false,
+            entangled: None,
         }
     }
 
@@ -177,8 +200,23 @@ impl<'a> Gen<'a> {
                     recompute.extend(quote!(#v = #e;));
                 }
             }
+            let key = crate::prune::key(s);
+            self.dead_store = self.prune.stores.contains(&key);
             let sw = self.stmt(s, ctx);
-            fwd.extend(sw.fwd);
+            self.dead_store = false;
+            if let Some(t) = &mut self.entangled {
+                let (mut f, mut r) = (Default::default(), Default::default());
+                crate::prune::idents(&sw.fwd, &mut f);
+                crate::prune::idents(&sw.rev, &mut r);
+                let mut shared: std::collections::HashSet<String> =
+                    f.intersection(&r).cloned().collect();
+                // An adjoint in forward code ties it whatever it is named.
+                shared.extend(f.intersection(&t.adjoints).map(|_| String::new()));
+                t.shared.push((key, shared));
+            }
+            if !self.prune.whole.contains(&key) {
+                fwd.extend(sw.fwd);
+            }
             revs.push(sw.rev);
         }
         let mut rev = recompute;
@@ -186,7 +224,7 @@ impl<'a> Gen<'a> {
         Sweeps { fwd, rev }
     }
 
-    fn stmt(&mut self, s: &Stmt, ctx: Ctx) -> Sweeps {
+    pub fn stmt(&mut self, s: &Stmt, ctx: Ctx) -> Sweeps {
         match s {
             Stmt::Let { var, init, .. } => self.let_stmt(*var, init.as_ref(), ctx),
             Stmt::Assign {
@@ -347,7 +385,11 @@ impl<'a> Gen<'a> {
             Some(r) if ctx.iteration && r.sums.contains(&v) => Some(r.flag.clone()),
             _ => None,
         };
+        let dead = std::mem::take(&mut self.dead_store);
         let fwd_store = move |value| {
+            if dead {
+                return TokenStream::new();
+            }
             let store = fwd_store(value);
             match &skip {
                 Some(flag) => quote!(if !#flag { #store }),
