@@ -22,6 +22,16 @@ pub trait Adjoint {
     /// # Panics
     /// If the shapes differ.
     fn accumulate(&mut self, d: &Self);
+    /// Becomes zeros of `like`'s shape, reusing its own storage where it
+    /// can (a `Vec` neither copies `like`'s values nor allocates when its
+    /// capacity suffices).
+    fn zero_as(&mut self, like: &Self)
+    where
+        Self: Clone,
+    {
+        self.clone_from(like);
+        self.set_zero();
+    }
 }
 
 macro_rules! impl_scalar {
@@ -81,12 +91,24 @@ impl<T: Adjoint> Adjoint for [T] {
     }
 }
 
-impl<T: Adjoint> Adjoint for Vec<T> {
+impl<T: Adjoint + Clone> Adjoint for Vec<T> {
     fn set_zero(&mut self) {
         self.as_mut_slice().set_zero();
     }
     fn accumulate(&mut self, d: &Self) {
         self.as_mut_slice().accumulate(d.as_slice());
+    }
+    fn zero_as(&mut self, like: &Self) {
+        self.truncate(like.len());
+        for (a, b) in self.iter_mut().zip(like) {
+            a.zero_as(b);
+        }
+        let kept = self.len();
+        self.extend(like[kept..].iter().map(|b| {
+            let mut z = b.clone();
+            z.set_zero();
+            z
+        }));
     }
 }
 
@@ -108,8 +130,7 @@ pub fn zero_like<T: Differentiable + ?Sized>(x: &T) -> T::Grad {
 /// Resets the adjoint `adj` to zeros of the shape of `x`, reusing its storage.
 #[inline]
 pub fn reset_like<T: Clone + Adjoint>(adj: &mut T, x: &T) {
-    adj.clone_from(x);
-    adj.set_zero();
+    adj.zero_as(x);
 }
 
 /// `target += d` for any adjoint shape.
@@ -158,4 +179,27 @@ pub fn check_rows<P: AsRef<[T]>, B: AsRef<[T]>, T>(buffer: &str, of: &str, b: &[
 #[track_caller]
 fn len_mismatch(buffer: &str, of: &str, buffer_len: usize, expected: usize) -> ! {
     panic!("autodiff: `{buffer}` has length {buffer_len} but `{of}` has length {expected}; they must match")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reset_like;
+
+    #[test]
+    fn reset_like_takes_the_shape_and_reuses_storage() {
+        // Moved out (empty): zeros of the new length.
+        let mut adj: Vec<f64> = Vec::new();
+        reset_like(&mut adj, &vec![1.0, 2.0, 3.0]);
+        assert_eq!(adj, [0.0; 3]);
+        // Longer, with values: truncated and zeroed in place.
+        let mut adj = vec![5.0; 8];
+        let storage = adj.as_ptr();
+        reset_like(&mut adj, &vec![1.0, 2.0]);
+        assert_eq!(adj, [0.0; 2]);
+        assert_eq!(adj.as_ptr(), storage);
+        // Rows of other lengths.
+        let mut rows = vec![vec![1.0; 4], vec![2.0]];
+        reset_like(&mut rows, &vec![vec![7.0; 2], vec![8.0; 3], vec![9.0]]);
+        assert_eq!(rows, vec![vec![0.0; 2], vec![0.0; 3], vec![0.0]]);
+    }
 }
