@@ -240,7 +240,13 @@ fn vjp(
             }
         }));
     }
-    let body = body(
+    // The forward sweep, the adjoints, the reverse sweep, the value.
+    let Parts {
+        fields,
+        forward,
+        reverse,
+        value,
+    } = parts(
         sig,
         f,
         an,
@@ -249,8 +255,10 @@ fn vjp(
         &param_adjoints,
         TokenStream::new(),
         diag,
+        true,
     );
-    vjp_item(func, sig, seed, buffers, quote!(#checks #body))
+    let body = quote!(#checks #fields #forward #reverse #value);
+    vjp_item(func, sig, seed, buffers, body)
 }
 
 /// `f_vjp` with its documentation and lint levels around `body`.
@@ -304,34 +312,6 @@ pub(crate) fn check_buffer(kind: &Kind, b: &Ident, param: &Ident) -> TokenStream
             quote!(::autodiff::__private::check_shape(#bs, #ps, &*#b, &#param);)
         }
         Kind::Scalar | Kind::Array(_) | Kind::Struct(_) => TokenStream::new(),
-    }
-}
-
-/// The body shared by `_vjp` and the pullback: the forward sweep, the
-/// adjoints (`param_adjoints` for the parameters), the reverse sweep, and
-/// the value.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn body(
-    sig: &Signature,
-    f: &Func,
-    an: &Analysis,
-    names: &mut Names,
-    seed: &Ident,
-    param_adjoints: &[Option<TokenStream>],
-    epilogue: TokenStream,
-    diag: &mut Diagnostics,
-) -> TokenStream {
-    let Parts {
-        fields,
-        forward,
-        reverse,
-        value,
-    } = parts(sig, f, an, names, seed, param_adjoints, epilogue, diag);
-    quote! {
-        #fields
-        #forward
-        #reverse
-        #value
     }
 }
 

@@ -25,6 +25,10 @@ pub(crate) struct Parts {
     pub value: TokenStream,
 }
 
+/// The parts of a body. Without the value (`value: false`, for a `reverse`
+/// that discards it), the forward code only the value needs is left out
+/// (`prune`): the body is generated twice, once to learn what the reverse
+/// sweep names, once without the dead code.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn parts(
     sig: &Signature,
@@ -35,6 +39,7 @@ pub(crate) fn parts(
     param_adjoints: &[Option<TokenStream>],
     epilogue: TokenStream,
     diag: &mut Diagnostics,
+    value: bool,
 ) -> Parts {
     let ctx = PartsCtx {
         sig,
@@ -44,31 +49,9 @@ pub(crate) fn parts(
         param_adjoints,
         epilogue,
     };
-    build(&ctx, names, diag, Mode::Full).0
-}
-
-/// The parts of a `reverse` that discards the value: the forward code its
-/// reverse sweep does not read is left out (`prune`). Generated twice: once
-/// to learn what the reverse sweep names, once without the dead code.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn reverse_parts(
-    sig: &Signature,
-    f: &Func,
-    an: &Analysis,
-    names: &mut Names,
-    seed: &Ident,
-    param_adjoints: &[Option<TokenStream>],
-    epilogue: TokenStream,
-    diag: &mut Diagnostics,
-) -> Parts {
-    let ctx = PartsCtx {
-        sig,
-        f,
-        an,
-        seed,
-        param_adjoints,
-        epilogue,
-    };
+    if value {
+        return build(&ctx, names, diag, Mode::Full).0;
+    }
     let (_, probe) = build(&ctx, names, &mut Diagnostics::default(), Mode::Probe);
     let prune = match probe {
         Some((entangled, named)) => crate::prune::dead_forward(f, an, &entangled, |v| named[v]),

@@ -54,7 +54,7 @@ use crate::diagnostics::Diagnostics;
 use crate::emit::{check_buffer, check_rules, generated_allows};
 use crate::ir::{AssignOp, Func, Origin, Passive, Place, Stmt};
 use crate::names::Names;
-use crate::parts::{parts, reverse_parts, Parts};
+use crate::parts::{parts, Parts};
 use crate::reverse::mentions;
 use crate::signature::{Kind, Signature};
 use proc_macro2::{Ident, TokenStream};
@@ -107,6 +107,21 @@ pub fn companion(
             param_adjoints.push(Some(quote!(#b)));
         }
     }
+    // The function's own parts, with or without its value.
+    let body = |names: &mut Names, diag: &mut Diagnostics, value: bool| {
+        let epilogue = epilogue.clone();
+        parts(
+            sig,
+            f,
+            an,
+            names,
+            &seed,
+            &param_adjoints,
+            epilogue,
+            diag,
+            value,
+        )
+    };
     if calls_others(f) && splittable_signature(func) && !probe.has_errors() {
         // The body as the one branch of an `if true`: the reverse sweep then
         // recomputes or restores what it reads from variables, so the
@@ -123,6 +138,7 @@ pub fn companion(
             &param_adjoints,
             epilogue.clone(),
             &mut quiet,
+            true,
         );
         if !quiet.has_errors() {
             if let Some(split) = split(
@@ -138,23 +154,21 @@ pub fn companion(
             ) {
                 // Past the budget of kept pullbacks, `forward` falls back
                 // on `pullback`, which runs the forward sweep again.
-                let parts = parts(sig, f, an, names, &seed, &param_adjoints, epilogue, diag);
+                let parts = body(names, diag, true);
                 let pullback = pullback_fn(func, sig, &seed, &buffers, &wrt, &prologue, parts);
                 return wrap(func, quote!(#pullback #split));
             }
         }
     }
-    let parts_full = parts(
+    let pullback = pullback_fn(
+        func,
         sig,
-        f,
-        an,
-        names,
         &seed,
-        &param_adjoints,
-        epilogue.clone(),
-        diag,
+        &buffers,
+        &wrt,
+        &prologue,
+        body(names, diag, true),
     );
-    let pullback = pullback_fn(func, sig, &seed, &buffers, &wrt, &prologue, parts_full);
     // `reverse` discards the value: it runs only the forward code its
     // reverse sweep reads (`prune`).
     let reverse = (f.outputs == [f.result]).then(|| {
@@ -163,7 +177,7 @@ pub fn companion(
             forward,
             reverse,
             ..
-        } = reverse_parts(sig, f, an, names, &seed, &param_adjoints, epilogue, diag);
+        } = body(names, diag, false);
         quote!(#prologue #fields #forward #reverse)
     });
     let rerun = rerun(func, sig, &seed, &buffers, &wrt, names, false, reverse);
