@@ -170,16 +170,18 @@ pub fn companion(
         body(names, diag, true),
     );
     // `reverse` discards the value: it runs only the forward code its
-    // reverse sweep reads (`prune`).
+    // reverse sweep reads (`prune`). Errors are `pullback`'s to report.
+    let mut quiet = Diagnostics::default();
     let reverse = (f.outputs == [f.result]).then(|| {
         let Parts {
             fields,
             forward,
             reverse,
             ..
-        } = body(names, diag, false);
+        } = body(names, &mut quiet, false);
         quote!(#prologue #fields #forward #reverse)
     });
+    let reverse = reverse.filter(|_| !quiet.has_errors());
     let rerun = rerun(func, sig, &seed, &buffers, &wrt, names, false, reverse);
     wrap(func, quote!(#pullback #rerun))
 }
