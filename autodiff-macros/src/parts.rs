@@ -142,7 +142,7 @@ fn build(
     if let Some(z) = alias {
         gen.adjoints[z] = gen.adjoints[f.result].clone();
     }
-    match &mode {
+    match mode {
         Mode::Probe => {
             let mut adjoints = std::collections::HashSet::new();
             for a in gen.adjoints.iter().flatten() {
@@ -153,7 +153,7 @@ fn build(
                 shared: Vec::new(),
             });
         }
-        Mode::Pruned(prune) => gen.prune = prune.clone(),
+        Mode::Pruned(prune) => gen.prune = prune,
         Mode::Full => {}
     }
     // Fields of struct parameters are read through locals, like parameters.

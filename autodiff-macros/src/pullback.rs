@@ -171,18 +171,18 @@ pub fn companion(
     );
     // `reverse` discards the value: it runs only the forward code its
     // reverse sweep reads (`prune`). Errors are `pullback`'s to report.
-    let mut quiet = Diagnostics::default();
-    let reverse = (f.outputs == [f.result]).then(|| {
+    let reverse_only = |names: &mut Names| {
+        let mut quiet = Diagnostics::default();
         let Parts {
             fields,
             forward,
             reverse,
             ..
         } = body(names, &mut quiet, false);
-        quote!(#prologue #fields #forward #reverse)
-    });
-    let reverse = reverse.filter(|_| !quiet.has_errors());
-    let rerun = rerun(func, sig, &seed, &buffers, &wrt, names, false, reverse);
+        let single = f.outputs == [f.result];
+        (single && !quiet.has_errors()).then(|| quote!(#prologue #fields #forward #reverse))
+    };
+    let rerun = rerun(func, sig, &seed, &buffers, &wrt, names, false, reverse_only);
     wrap(func, quote!(#pullback #rerun))
 }
 
@@ -401,8 +401,9 @@ fn borrows_or_hides(tokens: &TokenStream, shared_ok: bool) -> bool {
 }
 
 /// `forward` and `reverse` for a function whose calls are checkpointed:
-/// `forward` runs it, `reverse` runs `reverse_body` (the sweeps without the
-/// forward code only the value needs, `prune`) or else `pullback`. After
+/// `forward` runs it, `reverse` runs what `reverse_body` generates (the
+/// sweeps without the forward code only the value needs, `prune`; asked for
+/// only when the function is not preaccumulated) or else `pullback`. After
 /// errors (`stub`) both only stand in, so callers see no follow-on errors.
 #[allow(clippy::too_many_arguments)]
 fn rerun(
@@ -413,7 +414,7 @@ fn rerun(
     wrt: &[bool],
     names: &mut Names,
     stub: bool,
-    reverse_body: Option<TokenStream>,
+    reverse_body: impl FnOnce(&mut Names) -> Option<TokenStream>,
 ) -> TokenStream {
     let vis = &func.vis;
     let name = &func.sig.ident;
@@ -450,7 +451,7 @@ fn rerun(
     } else {
         quote!((#name #turbofish (#(#args),*), ()))
     };
-    let reverse_body = reverse_body
+    let reverse_body = reverse_body(names)
         .unwrap_or_else(|| quote!(let _ = Self::pullback(#(#args,)* #seed, #(#buffers),*);));
     quote! {
         #[inline]
@@ -556,7 +557,7 @@ pub fn custom(
     let optional: Vec<Option<Ident>> = buffers.iter().cloned().map(Some).collect();
     let body = crate::custom::body(func, sig, rule, &seed, &optional, true);
     let head = head(func, sig, &seed, &buffers, &every);
-    let rerun = rerun(func, sig, &seed, &buffers, &every, names, false, None);
+    let rerun = rerun(func, sig, &seed, &buffers, &every, names, false, |_| None);
     wrap(func, quote!(#[inline] #head { #body } #rerun))
 }
 
@@ -587,7 +588,7 @@ pub fn stub(func: &syn::ItemFn, sig: &Signature) -> TokenStream {
         &every,
         &mut Names::default(),
         true,
-        None,
+        |_| None,
     );
     wrap(
         func,
