@@ -189,6 +189,42 @@
 //! assert_eq!((v, g), (7.0, vec![2.0, -4.0, 6.0]));
 //! ```
 //!
+//! A loop at the top of the function that creates buffers every iteration
+//! (a time step's stages, a recurrent cell's gates) is *checkpointed*, as
+//! `jax.checkpoint` would do to its body: the forward sweep runs the plain
+//! body and saves only the state the loop carries (what it assigns from
+//! outside) before each iteration; the reverse sweep, last iteration first,
+//! restores that state and runs the iteration's forward code and then its
+//! reverse code, so nothing the iteration computes is taped. The body runs
+//! twice, so a loop whose body has an effect (a macro, a call of a function
+//! that is not differentiated), pushes to a vector from outside, writes a
+//! parameter or leaves early is taped instead. Explicit Euler steps keep
+//! one `y` per step:
+//!
+//! ```
+//! use autodiff::differentiate;
+//!
+//! #[differentiate(wrt(x))]
+//! fn decay(x: &[f64], steps: usize) -> f64 {
+//!     let h = 1.0 / steps as f64;
+//!     let mut y = vec![1.0; x.len()];
+//!     for _ in 0..steps {
+//!         let mut rate = vec![0.0; x.len()];
+//!         for i in 0..x.len() {
+//!             rate[i] = -x[i] * y[i];
+//!         }
+//!         for i in 0..x.len() {
+//!             y[i] += h * rate[i];
+//!         }
+//!     }
+//!     y[0] + y[1]
+//! }
+//!
+//! // y = (1 − x/2)² after two steps of h = 1/2.
+//! let (v, g) = decay_grad(&[1.0, 2.0], 2);
+//! assert_eq!((v, g), (0.25, vec![-0.5, 0.0]));
+//! ```
+//!
 //! # Calls between differentiated functions
 //!
 //! A differentiated function may call any other one — in the same module,

@@ -33,6 +33,9 @@ pub struct Analysis {
     pub replayed: std::collections::HashMap<usize, crate::replay::Replay>,
     /// The loops whose reverse code runs in their forward sweep (`fuse`).
     pub fused: std::collections::HashMap<usize, crate::fuse::Fusion>,
+    /// The loops whose reverse sweep runs each iteration again from a saved
+    /// state (`checkpoint`).
+    pub checkpointed: std::collections::HashMap<usize, crate::checkpoint::Checkpoint>,
 }
 
 impl Analysis {
@@ -185,7 +188,14 @@ pub fn analyse(func: &Func, wrt: &[bool]) -> Analysis {
         restores: Default::default(),
         replayed: Default::default(),
         fused: Default::default(),
+        checkpointed: Default::default(),
     };
+    an.checkpointed = crate::checkpoint::checkpointed(func, &an);
+    // A checkpointed body runs again in the reverse sweep: what it reads
+    // from outside must still be there.
+    for c in an.checkpointed.values() {
+        mark(&c.reads, &mut an.needed);
+    }
 
     // Buffers declared in a loop are re-created each iteration; the reverse
     // sweep needs each one back to size its adjoint.

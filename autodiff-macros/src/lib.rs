@@ -9,7 +9,7 @@
 //! | signature | `signature` | which parameters carry gradients, and their shapes |
 //! | lower | `lower` | syn → IR with structured control flow, variables renamed apart; shapes of locals |
 //! | exits | `exits` | `break`/`continue`/`return` → structured form |
-//! | activity | `activity`, `restores`, `replay`, `fuse` | active, needed, stable, hoisted variables; which overwrites are saved; which loops are replayed or fused |
+//! | activity | `activity`, `restores`, `replay`, `fuse`, `checkpoint` | active, needed, stable, hoisted variables; which overwrites are saved; which loops are replayed, fused or checkpointed |
 //! | reverse | `reverse`, `anf` | forward sweep and reverse sweep of each statement |
 //! | parts | `parts`, `prune` | a body's pieces: adjoints and seeds, the sweeps, the value; for a `reverse` that discards the value, without the forward code only the value needs |
 //! | emit | `emit`, `pullback` | the `_vjp` and `_grad` functions; the pullback other differentiated functions call |
@@ -24,6 +24,7 @@ mod activity;
 mod anf;
 mod args;
 mod callees;
+mod checkpoint;
 mod custom;
 mod derive;
 mod diagnostics;

@@ -24,7 +24,8 @@
 //! left out; at the top of the function, where the reverse code reads the
 //! temporaries of a statement's forward code, only its write is. Anything
 //! else stays: calls (a callee may record, or print), kept results and
-//! saves (the reverse sweep takes them back), fused and replayed loops.
+//! saves (the reverse sweep takes them back), fused, replayed and
+//! checkpointed loops.
 
 use crate::activity::Analysis;
 use crate::ir::*;
@@ -66,10 +67,12 @@ pub fn dead_forward(
         })
         .collect();
     // A fused loop's reverse code is in its forward code, which `named`
-    // does not see: what its body reads stays.
+    // does not see, and a checkpointed loop's runs its forward code again:
+    // what their bodies read stays.
     visit(&f.body, &mut |s| {
         if let Stmt::For { iter, body, .. } = s {
-            if an.fused.contains_key(&loop_key(iter)) {
+            let k = loop_key(iter);
+            if an.fused.contains_key(&k) || an.checkpointed.contains_key(&k) {
                 let mut reads = Vec::new();
                 kept_reads(body, &HashSet::new(), &HashSet::new(), &mut reads);
                 reads.into_iter().for_each(|v| live[v] = true);
@@ -145,6 +148,7 @@ fn mark(
                 && !entangled.contains(&key(s))
                 && !an.fused.contains_key(&k)
                 && !an.replayed.contains_key(&k)
+                && !an.checkpointed.contains_key(&k)
                 && an.reversible_range(iter, body)
                 && iter
                     .range
@@ -235,13 +239,22 @@ fn pure(e: &Expr) -> bool {
 
 /// Whether an opaque expression calls nothing but a few integer methods:
 /// any other call or macro might have an effect.
-fn pure_passive(p: &Passive) -> bool {
+pub(crate) fn pure_passive(p: &Passive) -> bool {
     let e = &p.expr;
     pure_tokens(quote::quote!(#e))
 }
 
 fn pure_tokens(tokens: TokenStream) -> bool {
-    const METHODS: [&str; 6] = ["len", "is_empty", "min", "max", "abs", "saturating_sub"];
+    // `detach` is the facade's identity without a gradient.
+    const METHODS: [&str; 7] = [
+        "len",
+        "is_empty",
+        "min",
+        "max",
+        "abs",
+        "saturating_sub",
+        "detach",
+    ];
     let mut prev: Option<TokenTree> = None;
     for t in tokens {
         let ok = match &t {
@@ -290,6 +303,7 @@ mod tests {
     fn opaque_calls_and_macros_are_not_pure() {
         assert!(pure_tokens(quote!(x.len() - 1)));
         assert!(pure_tokens(quote!(i != j && (a as f64) < b.min(c))));
+        assert!(pure_tokens(quote!(detach(x[i]) * 2.0)));
         assert!(!pure_tokens(quote!(count(i))));
         assert!(!pure_tokens(quote!(x.iter().sum::<f64>())));
         assert!(!pure_tokens(quote!(x.sum::<f64>())));

@@ -75,7 +75,8 @@ struct Order<'a> {
     /// The first read of only a variable's length.
     first_shape_read: Vec<usize>,
     writes: Vec<Write>,
-    /// Overwrites inside replayed loops that their own iteration restores.
+    /// Overwrites inside replayed and checkpointed loops that their own
+    /// iteration restores.
     in_replay: HashSet<usize>,
 }
 
@@ -97,21 +98,25 @@ impl<'a> Order<'a> {
         };
         o.block(&func.body, false);
         let mut saves = std::mem::take(&mut o.in_replay);
-        saves.extend(
-            o.writes
-                .iter()
-                .filter(|w| {
-                    let read = o.first_read[w.var];
-                    let shape = if w.element {
-                        usize::MAX
-                    } else {
-                        o.first_shape_read[w.var]
-                    };
-                    read.min(shape) <= w.horizon
-                })
-                .map(|w| w.key),
-        );
+        saves.extend(o.restored(&o.writes));
         saves
+    }
+
+    /// The writes some reverse step reads the old value of.
+    fn restored(&self, writes: &[Write]) -> Vec<usize> {
+        writes
+            .iter()
+            .filter(|w| {
+                let read = self.first_read[w.var];
+                let shape = if w.element {
+                    usize::MAX
+                } else {
+                    self.first_shape_read[w.var]
+                };
+                read.min(shape) <= w.horizon
+            })
+            .map(|w| w.key)
+            .collect()
     }
 
     /// Records the reads of the statement at `at`, but those of `skip`.
@@ -153,6 +158,10 @@ impl<'a> Order<'a> {
                     self.replayed_body(body, &r.carried);
                     continue;
                 }
+                if let Some(c) = self.an.checkpointed.get(&loop_key(iter)) {
+                    self.checkpointed_body(at, body, &c.reads);
+                    continue;
+                }
             }
             let outermost = !in_loop && !matches!(s, Stmt::If { .. });
             let first_write = self.writes.len();
@@ -191,6 +200,27 @@ impl<'a> Order<'a> {
                     self.in_replay.insert(key(value));
                 }
             }
+        }
+    }
+
+    /// A checkpointed body (`checkpoint`): each iteration's reverse code
+    /// runs right after its forward code runs again, from the state the
+    /// checkpoint restores, so the body is ordered as if it were a function
+    /// of its own. From outside, it reads at the loop what it reads from
+    /// outside (`reads`), but for the state it carries.
+    fn checkpointed_body(&mut self, at: usize, body: &[Stmt], reads: &[VarId]) {
+        let n = self.func.vars.len();
+        let outer_reads = std::mem::replace(&mut self.first_read, vec![usize::MAX; n]);
+        let outer_shapes = std::mem::replace(&mut self.first_shape_read, vec![usize::MAX; n]);
+        let start = self.writes.len();
+        self.block(body, false);
+        let writes: Vec<Write> = self.writes.drain(start..).collect();
+        let restored = self.restored(&writes);
+        self.in_replay.extend(restored);
+        self.first_read = outer_reads;
+        self.first_shape_read = outer_shapes;
+        for v in reads {
+            self.first_read[*v] = self.first_read[*v].min(at);
         }
     }
 

@@ -51,6 +51,9 @@ struct Gen<'r> {
     loop_vars: Vec<String>,
     depth: usize,
     loops: usize,
+    /// The variables of `muts` declared before the top-level loop being
+    /// generated: the state it carries.
+    outer_muts: usize,
     counter: usize,
     vector: bool,
 }
@@ -155,6 +158,30 @@ impl Gen<'_> {
         (self.vars, self.muts) = saved;
     }
 
+    /// A buffer of three floats; in a loop, also an element written and
+    /// added to the state the loop carries (the case checkpointing is for).
+    fn buffer(&mut self, out: &mut Vec<String>) {
+        let ind = self.ind();
+        let b = self.fresh("b");
+        let decl = match self.rng.below(3) {
+            0 => format!("{ind}let mut {b} = vec![0.0_f64; 3];"),
+            1 => format!("{ind}let mut {b} = [0.5_f64; 3];"),
+            _ => {
+                let e = self.expr(1);
+                format!("{ind}let mut {b} = Vec::with_capacity(3);\n{ind}for j in 0..3 {{\n{ind}    {b}.push({e} * (j as f64 + 1.0));\n{ind}}}")
+            }
+        };
+        out.push(decl);
+        self.bufs.push(b.clone());
+        if self.depth == 1 && self.outer_muts > 0 {
+            let e = self.expr(1);
+            let m = self.muts[self.rng.below(self.outer_muts)].clone();
+            let (k, j) = (self.rng.below(3), self.rng.below(3));
+            out.push(format!("{ind}{b}[{k}] = ({e} + x[{j}]).sin();"));
+            out.push(format!("{ind}{m} += ({b}[{j}] * {m}).sin();"));
+        }
+    }
+
     fn ind(&self) -> String {
         "    ".repeat(self.depth + 1)
     }
@@ -212,18 +239,13 @@ impl Gen<'_> {
                 };
                 out.push(format!("{ind}{s}"));
             }
-            48..=51 if self.depth == 0 && self.bufs.len() < 2 => {
-                let b = self.fresh("b");
-                let decl = match self.rng.below(3) {
-                    0 => format!("{ind}let mut {b} = vec![0.0_f64; 3];"),
-                    1 => format!("{ind}let mut {b} = [0.5_f64; 3];"),
-                    _ => {
-                        let e = self.expr(1);
-                        format!("{ind}let mut {b} = Vec::with_capacity(3);\n{ind}for j in 0..3 {{\n{ind}    {b}.push({e} * (j as f64 + 1.0));\n{ind}}}")
-                    }
-                };
-                out.push(decl);
-                self.bufs.push(b);
+            // At the top, or right in a top-level loop's body (which makes
+            // the loop checkpointed unless it leaves early).
+            48..=51
+                if (self.depth == 0 || (self.depth == 1 && self.loops == 1))
+                    && self.bufs.len() < 2 =>
+            {
+                self.buffer(out)
             }
             52..=59 if !self.bufs.is_empty() => {
                 let b = self.bufs[self.rng.below(self.bufs.len())].clone();
@@ -290,7 +312,17 @@ impl Gen<'_> {
                 self.loop_vars.push(i);
                 self.loops += 1;
                 let n = 1 + self.rng.below(3);
+                let bufs = self.bufs.len();
+                if self.depth == 0 {
+                    self.outer_muts = self.muts.len();
+                    if self.rng.chance(0.3) {
+                        self.depth += 1;
+                        self.buffer(out);
+                        self.depth -= 1;
+                    }
+                }
                 self.block(n, out);
+                self.bufs.truncate(bufs);
                 self.loops -= 1;
                 self.loop_vars.pop();
                 out.push(format!("{ind}}}"));
@@ -310,7 +342,9 @@ impl Gen<'_> {
                 out.push(format!("{ind}    {k} += 1;"));
                 self.loops += 1;
                 let n = 1 + self.rng.below(2);
+                let bufs = self.bufs.len();
                 self.block(n, out);
+                self.bufs.truncate(bufs);
                 self.loops -= 1;
                 out.push(format!("{ind}}}"));
             }
@@ -335,6 +369,7 @@ pub fn program(rng: &mut Rng, name: &str) -> (String, bool) {
         loop_vars: Vec::new(),
         depth: 0,
         loops: 0,
+        outer_muts: 0,
         counter: 0,
         vector,
     };

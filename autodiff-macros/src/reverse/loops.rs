@@ -17,6 +17,7 @@
 //! ```
 
 use super::{mentions, Gen, Replaying, Store, Sweeps};
+use crate::checkpoint::Checkpoint;
 use crate::fuse::Fusion;
 use crate::ir::*;
 use crate::replay::Replay;
@@ -95,6 +96,12 @@ impl Gen<'_> {
         body: &[Stmt],
         ctx: Ctx,
     ) -> Sweeps {
+        if self.primal {
+            return self.primal_loop(var, iter, body);
+        }
+        if let Some(c) = self.an.checkpointed.get(&restores::loop_key(iter)) {
+            return self.checkpointed_loop(var, iter, body, c);
+        }
         // A fused loop's reverse code is in its forward sweep: no promotion.
         if let (Some(fusion), Some(seed)) = (
             self.an.fused.get(&restores::loop_key(iter)),
@@ -123,19 +130,8 @@ impl Gen<'_> {
         let mut tapes = self.loop_tapes.pop().unwrap_or_default();
         let (bf, br) = (b.fwd, b.rev);
         if self.an.reversible_range(iter, body) {
-            let Some(r) = &iter.range else {
+            let Some(rev_iter) = self.reversed(iter) else {
                 return Sweeps::default();
-            };
-            let (lo, hi) = (self.passive_tokens(&r.lo), self.passive_tokens(&r.hi));
-            let range = if r.inclusive {
-                quote!(#lo..=#hi)
-            } else {
-                quote!(#lo..#hi)
-            };
-            let rev_iter = if r.reversed {
-                range
-            } else {
-                quote!((#range).rev())
             };
             let fwd = self.reserved_loop(&i, it, &tapes, quote!(#bf));
             let rev = if br.is_empty() {
@@ -166,6 +162,22 @@ impl Gen<'_> {
         let fwd = quote!(let mut #n: usize = 0; #looped #save_n);
         let rev = quote!(for _ in 0..#load_n { #load_idx #br });
         Sweeps { fwd, rev }
+    }
+
+    /// The range of a `for` loop, backwards.
+    fn reversed(&self, iter: &Iter) -> Option<TokenStream> {
+        let r = iter.range.as_ref()?;
+        let (lo, hi) = (self.passive_tokens(&r.lo), self.passive_tokens(&r.hi));
+        let range = if r.inclusive {
+            quote!(#lo..=#hi)
+        } else {
+            quote!(#lo..#hi)
+        };
+        Some(if r.reversed {
+            range
+        } else {
+            quote!((#range).rev())
+        })
     }
 
     /// A loop whose reverse sweep replays each iteration (`replay`): the
@@ -247,6 +259,78 @@ impl Gen<'_> {
                 #finish
                 #carried = #entry;
             }),
+        }
+    }
+
+    /// The plain loop, for a checkpointed body's forward sweep.
+    fn primal_loop(&mut self, var: Option<VarId>, iter: &Iter, body: &[Stmt]) -> Sweeps {
+        let it = self.passive_tokens(&iter.expr);
+        let i = self.loop_var(var);
+        let b = self.block(body, Ctx::LOOP).fwd;
+        Sweeps {
+            fwd: quote!(for #i in #it { #b }),
+            rev: TokenStream::new(),
+        }
+    }
+
+    /// A loop whose reverse sweep runs each iteration again from the state
+    /// the forward sweep saved before it (`checkpoint`): the forward sweep
+    /// is the plain body; each reverse iteration restores the state, runs
+    /// the body's forward code, sizes the adjoints of the buffers it
+    /// declares to their new values, and runs its reverse code.
+    fn checkpointed_loop(
+        &mut self,
+        var: Option<VarId>,
+        iter: &Iter,
+        body: &[Stmt],
+        c: &Checkpoint,
+    ) -> Sweeps {
+        let Some(rev_iter) = self.reversed(iter) else {
+            return Sweeps::default();
+        };
+        let it = self.passive_tokens(&iter.expr);
+        let i = self.loop_var(var);
+        self.primal = true;
+        let primal = self.block(body, Ctx::ITERATION).fwd;
+        self.primal = false;
+        let outer = self.replaying.take();
+        let presized = std::mem::replace(&mut self.presized, c.buffers.clone());
+        let b = self.block(body, Ctx::ITERATION);
+        self.presized = presized;
+        self.replaying = outer;
+        let (bf, br) = (b.fwd, b.rev);
+        let sized = c.buffers.iter().map(|v| {
+            let (id, adj) = (self.ident(*v), self.adj(*v));
+            quote!(::autodiff::__private::reset_like(&mut #adj, &#id);)
+        });
+        let sized = quote!(#(#sized)*);
+        if c.carried.is_empty() {
+            return Sweeps {
+                fwd: quote!(for #i in #it { #primal }),
+                rev: quote!(for #i in #rev_iter { #bf #sized #br }),
+            };
+        }
+        let saved = c.carried.iter().map(|v| {
+            let id = self.ident(*v);
+            if self.f.vars[*v].shape == Shape::Scalar {
+                id
+            } else {
+                quote!(::autodiff::__private::snapshot(&#id))
+            }
+        });
+        let saved = quote!((#(#saved,)*));
+        let carried = self.tuple(&c.carried);
+        let tape = self.names.fresh("checkpoints");
+        self.decls
+            .extend(quote!(let mut #tape = ::autodiff::__private::Tape::new();));
+        let iter = self.names.fresh("iter");
+        Sweeps {
+            fwd: quote!({
+                let #iter = #it;
+                #tape.reserve(::autodiff::__private::trip_count(&#iter));
+                for #i in #iter { #tape.push(#saved); #primal }
+            }),
+            rev: quote!(for #i in #rev_iter { #carried = #tape.pop(); #bf #sized #br }),
         }
     }
 
@@ -347,6 +431,13 @@ impl Gen<'_> {
         body: &[Stmt],
         ctx: Ctx,
     ) -> Sweeps {
+        if self.primal {
+            let b = self.block(body, Ctx::LOOP).fwd;
+            return Sweeps {
+                fwd: wrap(b),
+                rev: TokenStream::new(),
+            };
+        }
         self.promoting(None, body, |gen| gen.counted_loop_sweeps(wrap, body, ctx))
     }
 

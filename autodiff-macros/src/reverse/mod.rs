@@ -73,6 +73,11 @@ pub struct Gen<'a> {
     /// When set, the statements whose reverse code reads what their forward
     /// code defines are noted here (`prune`).
     pub entangled: Option<Entangled>,
+    /// Only the primal code is wanted: a checkpointed loop's forward sweep.
+    primal: bool,
+    /// Buffers whose adjoints a checkpointed iteration sizes before its
+    /// reverse code runs, so their `let`s move the adjoint out.
+    presized: Vec<VarId>,
 }
 
 /// What ties a statement's reverse code to its forward code.
@@ -147,6 +152,8 @@ impl<'a> Gen<'a> {
             prune: Default::default(),
             dead_store: false,
             entangled: None,
+            primal: false,
+            presized: Vec::new(),
         }
     }
 
@@ -396,6 +403,12 @@ impl<'a> Gen<'a> {
                 None => store,
             }
         };
+        if self.primal {
+            return Sweeps {
+                fwd: fwd_store(self.print(value)),
+                rev: TokenStream::new(),
+            };
+        }
         let (save, restore) = self.save_restore(place, value, ctx, is_let, op);
         let active_target = self.an.active[v];
         let mut fwd = save;
@@ -414,8 +427,9 @@ impl<'a> Gen<'a> {
             && self.f.vars[v].shape != Shape::Scalar;
         let resize = whole && is_let && ctx.in_loop;
         let reassigned = whole && !is_let && !restore.is_empty();
+        let presized = whole && is_let && self.presized.contains(&v);
         let var = &self.f.vars[v];
-        let moved = (resize || reassigned)
+        let moved = (resize || reassigned || presized)
             && matches!(var.shape, Shape::Array(_) | Shape::Matrix)
             && !var.fixed_array;
         let restore = if reassigned {
@@ -501,7 +515,7 @@ impl<'a> Gen<'a> {
                 rev: TokenStream::new(),
             };
         }
-        if hoisted {
+        if hoisted && !self.primal {
             // `[e; N]` keeps its length; `Default` stops at 32 elements.
             let start = match init {
                 Some(Expr::Splat {
@@ -592,7 +606,7 @@ impl<'a> Gen<'a> {
         } else {
             TokenStream::new()
         };
-        if !self.an.active[var] {
+        if !self.an.active[var] || self.primal {
             let v = self.print(value);
             return Sweeps {
                 fwd: quote!(#id.push(#v);),
