@@ -19,6 +19,7 @@
 //! inside blocks they are recomputed from restored state; overwritten values
 //! that are needed are saved in a local, a slot, or a tape inside loops.
 
+mod adjoints;
 mod calls;
 mod kept;
 mod loops;
@@ -309,70 +310,6 @@ impl<'a> Gen<'a> {
         match self.f.exit_flag {
             Some(v) => self.ident(v),
             None => quote!(compile_error!("internal: missing exit flag")),
-        }
-    }
-
-    /// Reads the adjoint of `place` into a fresh cotangent and, for `=`,
-    /// resets it: the old value is overwritten, so its adjoint starts at 0.
-    ///
-    /// `moved`: the adjoint is resized right after (`reset_like`), so it is
-    /// moved out rather than copied and zeroed.
-    fn take_adjoint(
-        &mut self,
-        place: &Place,
-        reset: bool,
-        moved: bool,
-        out: &mut TokenStream,
-    ) -> Ident {
-        let d = self.names.fresh("d");
-        let v = place.var();
-        let adj = self.adj(v);
-        let scalar_elem = match place {
-            Place::Var(_) => self.f.vars[v].shape == Shape::Scalar,
-            Place::Index(_, idx) => !(self.f.vars[v].shape == Shape::Array(2) && idx.len() == 1),
-        };
-        let target = match place {
-            Place::Var(_) => adj,
-            Place::Index(_, idx) => {
-                let i = self.index_tokens(idx);
-                quote!(#adj #i)
-            }
-        };
-        if scalar_elem {
-            out.extend(quote!(let #d = #target;));
-            if reset {
-                out.extend(quote!(#target = 0.0;));
-            }
-        } else if reset && moved {
-            out.extend(quote!(let #d = ::autodiff::__private::take(&mut #target);));
-        } else {
-            out.extend(quote!(let #d = ::autodiff::__private::snapshot(&#target);));
-            if reset {
-                out.extend(quote!(::autodiff::__private::Adjoint::set_zero(&mut #target[..]);));
-            }
-        }
-        d
-    }
-
-    /// Zeroes the adjoint of `place`: its value is overwritten by a constant.
-    fn reset_adjoint(&mut self, place: &Place, out: &mut TokenStream) {
-        let v = place.var();
-        let adj = self.adj(v);
-        match place {
-            Place::Var(_) if self.f.vars[v].shape == Shape::Scalar => {
-                out.extend(quote!(#adj = 0.0;))
-            }
-            Place::Var(_) => {
-                out.extend(quote!(::autodiff::__private::Adjoint::set_zero(&mut #adj[..]);))
-            }
-            Place::Index(_, idx) => {
-                let i = self.index_tokens(idx);
-                if self.f.vars[v].shape == Shape::Array(2) && idx.len() == 1 {
-                    out.extend(quote!(::autodiff::__private::Adjoint::set_zero(&mut #adj #i[..]);));
-                } else {
-                    out.extend(quote!(#adj #i = 0.0;));
-                }
-            }
         }
     }
 
