@@ -189,6 +189,31 @@
 //! assert_eq!((v, g), (7.0, vec![2.0, -4.0, 6.0]));
 //! ```
 //!
+//! Reverse mode runs a loop's iterations last to first, since one may read
+//! what an earlier one wrote. A loop whose iterations are independent (it
+//! writes each element at the loop index or adds to a sum, and reads
+//! nothing it writes) runs its reverse code first to last instead, like its
+//! forward code, which rustc compiles as well as the primal loop; what it
+//! tapes is turned over first so that it pops oldest first:
+//!
+//! ```
+//! use autodiff::differentiate;
+//!
+//! #[differentiate]
+//! fn shifted_product(x: &[f64], y: &[f64]) -> Vec<f64> {
+//!     let mut z = vec![0.0; x.len()];
+//!     for i in 1..x.len() {
+//!         z[i] = x[i] * y[i - 1];
+//!     }
+//!     z
+//! }
+//!
+//! let (mut d_x, mut d_y) = (vec![0.0; 3], vec![0.0; 3]);
+//! let (x, y) = ([1.0, 2.0, 3.0], [4.0, 5.0, 6.0]);
+//! shifted_product_vjp(&x, &y, &[1.0, 1.0, 1.0], &mut d_x, &mut d_y);
+//! assert_eq!((d_x, d_y), (vec![0.0, 4.0, 5.0], vec![2.0, 3.0, 0.0]));
+//! ```
+//!
 //! A loop at the top of the function that creates buffers every iteration
 //! (a time step's stages, a recurrent cell's gates) is *checkpointed*, as
 //! `jax.checkpoint` would do to its body: the forward sweep runs the plain

@@ -10,7 +10,7 @@
 //! | lower | `lower` | syn → IR with structured control flow, variables renamed apart; shapes of locals |
 //! | exits | `exits` | `break`/`continue`/`return` → structured form |
 //! | activity | `activity`, `restores`, `replay`, `fuse`, `checkpoint` | active, needed, stable, hoisted variables; which overwrites are saved; which loops are replayed, fused or checkpointed |
-//! | reverse | `reverse`, `anf` | forward sweep and reverse sweep of each statement |
+//! | reverse | `reverse`, `anf`, `commute` | forward sweep and reverse sweep of each statement; loops whose reverse code runs first to last |
 //! | parts | `parts`, `prune` | a body's pieces: adjoints and seeds, the sweeps, the value; for a `reverse` that discards the value, without the forward code only the value needs |
 //! | emit | `emit`, `pullback` | the `_vjp` and `_grad` functions; the pullback other differentiated functions call |
 //!
@@ -25,6 +25,7 @@ mod anf;
 mod args;
 mod callees;
 mod checkpoint;
+mod commute;
 mod custom;
 mod derive;
 mod diagnostics;

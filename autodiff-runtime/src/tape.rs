@@ -49,6 +49,21 @@ impl<T> Tape<T> {
         }
     }
 
+    /// Reverses the order of the last `count` values, so that they pop
+    /// oldest first: for a loop whose reverse sweep runs its iterations in
+    /// forward order.
+    ///
+    /// # Panics
+    /// If the tape holds fewer than `count` values, which generated code
+    /// never does: `count` is the trip count of the loop that pushed them.
+    #[inline]
+    pub fn reverse_last(&mut self, count: usize) {
+        match self.data.len().checked_sub(count) {
+            Some(start) => self.data[start..].reverse(),
+            None => tape_underflow(),
+        }
+    }
+
     /// Number of values on the tape.
     #[inline]
     pub fn len(&self) -> usize {
@@ -208,6 +223,20 @@ pub fn trip_count<I: Iterator>(iter: &I) -> usize {
 #[cfg(test)]
 mod tests {
     use super::ReplayTape;
+
+    #[test]
+    fn a_reversed_segment_pops_oldest_first() {
+        let mut tape = super::Tape::new();
+        for v in [1, 2, 3, 4, 5] {
+            tape.push(v);
+        }
+        tape.reverse_last(3);
+        assert_eq!([tape.pop(), tape.pop(), tape.pop()], [3, 4, 5]);
+        assert_eq!(tape.pop(), 2);
+        tape.reverse_last(1);
+        assert_eq!(tape.pop(), 1);
+        assert!(std::panic::catch_unwind(move || tape.reverse_last(1)).is_err());
+    }
 
     #[test]
     fn a_replay_tape_reads_the_last_segment_oldest_first() {

@@ -264,7 +264,24 @@ impl Gen<'_> {
                     e
                 };
                 let op = if self.rng.chance(0.5) { "=" } else { "+=" };
-                out.push(format!("{ind}{b}[{k}] {op} {e};"));
+                if self.rng.chance(0.3) {
+                    // An element-wise map: each iteration writes its own
+                    // element, and may read the buffer (then it is not one).
+                    let j = self.fresh("j");
+                    let other = &self.bufs[self.rng.below(self.bufs.len())];
+                    let read = match self.rng.below(3) {
+                        0 => format!(" + {other}[{j}]"),
+                        1 => format!(" * {other}[2 - {j}]"),
+                        _ => String::new(),
+                    };
+                    out.push(format!("{ind}for {j} in 0..3 {{"));
+                    out.push(format!(
+                        "{ind}    {b}[{j}] {op} ({e} + x[{j}]){read}.sin();"
+                    ));
+                    out.push(format!("{ind}}}"));
+                } else {
+                    out.push(format!("{ind}{b}[{k}] {op} {e};"));
+                }
             }
             60..=71 if self.depth < 2 => {
                 let cond = self.cond();

@@ -1,4 +1,5 @@
-//! Loops: a `for` over a range runs backwards in the reverse sweep; other
+//! Loops: a `for` over a range runs backwards in the reverse sweep (forwards
+//! when its iterations' reverse code commutes, see `commute`); other
 //! loops count their trips (and record their indices) so the reverse sweep
 //! runs the body as often, last iteration first.
 //!
@@ -130,12 +131,23 @@ impl Gen<'_> {
         let mut tapes = self.loop_tapes.pop().unwrap_or_default();
         let (bf, br) = (b.fwd, b.rev);
         if self.an.reversible_range(iter, body) {
-            let Some(rev_iter) = self.reversed(iter) else {
+            let order_free =
+                self.replaying.is_none() && crate::commute::commutes(self.f, self.an, var, body);
+            let Some(rev_iter) = self.reversed(iter, order_free) else {
                 return Sweeps::default();
             };
             let fwd = self.reserved_loop(&i, it, &tapes, quote!(#bf));
             let rev = if br.is_empty() {
                 br
+            } else if order_free && !tapes.is_empty() {
+                // Each tape holds one value per iteration, the last
+                // iteration's on top: turned over, they pop oldest first.
+                let it = self.names.fresh("iter");
+                quote!({
+                    let #it = #rev_iter;
+                    #(#tapes.reverse_last(::autodiff::__private::trip_count(&#it));)*
+                    for #i in #it { #br }
+                })
             } else {
                 quote!(for #i in #rev_iter { #br })
             };
@@ -164,8 +176,9 @@ impl Gen<'_> {
         Sweeps { fwd, rev }
     }
 
-    /// The range of a `for` loop, backwards.
-    fn reversed(&self, iter: &Iter) -> Option<TokenStream> {
+    /// The range of a `for` loop, backwards, or as written if its
+    /// iterations' reverse code commutes (`commute`).
+    fn reversed(&self, iter: &Iter, order_free: bool) -> Option<TokenStream> {
         let r = iter.range.as_ref()?;
         let (lo, hi) = (self.passive_tokens(&r.lo), self.passive_tokens(&r.hi));
         let range = if r.inclusive {
@@ -173,10 +186,10 @@ impl Gen<'_> {
         } else {
             quote!(#lo..#hi)
         };
-        Some(if r.reversed {
-            range
-        } else {
+        Some(if r.reversed == order_free {
             quote!((#range).rev())
+        } else {
+            range
         })
     }
 
@@ -285,7 +298,7 @@ impl Gen<'_> {
         body: &[Stmt],
         c: &Checkpoint,
     ) -> Sweeps {
-        let Some(rev_iter) = self.reversed(iter) else {
+        let Some(rev_iter) = self.reversed(iter, false) else {
             return Sweeps::default();
         };
         let it = self.passive_tokens(&iter.expr);
