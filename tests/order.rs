@@ -223,26 +223,17 @@ fn an_update_in_place_with_calls_and_kept_values() {
     check(|c| updated(&X, c[0]), &[0.8], &[d_c]);
 }
 
-/// An element-wise update in place, its old values taped: forwards, the
-/// tape turned over.
+/// An element-wise update in place, its old values taped (an earlier
+/// statement's reverse code reads them) and its `exp`s kept: forwards, the
+/// tapes turned over.
 #[differentiate]
 fn in_place(x: &[f64]) -> f64 {
-    let n = x.len();
-    let mut y = vec![0.0; n];
-    for i in 0..n {
-        y[i] = x[i] * x[(i + 1) % n];
+    let mut y = x.to_vec();
+    let first = y[0].sin() + y[x.len() - 1].cos();
+    for i in 0..x.len() {
+        y[i] -= x[i].exp() * 0.25;
     }
-    let mut total = 0.0;
-    for i in 0..n {
-        total += y[i].sin();
-    }
-    for i in 0..n {
-        y[i] += x[i].tanh() * 0.5;
-    }
-    for i in 0..n {
-        total += y[i] * y[i];
-    }
-    total
+    first * y[0] + y[1] * y[2]
 }
 
 /// A sum whose value before the loop an earlier statement's reverse code
