@@ -193,7 +193,7 @@
 //! what an earlier one wrote. A loop whose iterations are independent (it
 //! writes each element at the loop index or adds to a sum, and reads
 //! nothing it writes) runs its reverse code first to last instead, like its
-//! forward code, which rustc compiles as well as the primal loop; what it
+//! forward code, which measured faster than backwards; what it
 //! tapes is turned over first so that it pops oldest first:
 //!
 //! ```
