@@ -221,21 +221,36 @@ fn is_int_type(ty: &syn::Type) -> bool {
 
 /// Replaces the names in an alias's expression by keys that later shadowing
 /// cannot capture.
+///
+/// A name no local binds (an outer `const`, or one the compiler will reject)
+/// is kept as written but out of the lookup's reach; otherwise an alias
+/// could stand for itself and its lowering never end:
+///
+/// ```text
+/// v.iter().map(|v| ..)   alias  v ⟶ v[pos]   (`v` read as the outer name)
+/// ```
+///
+/// Generated locals are hygienic, so the emitted name cannot mean them.
 struct Pin<'l, 'a>(&'l mut Lower<'a>);
 
 impl VisitMut for Pin<'_, '_> {
     fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
-        if let syn::Expr::Path(p) = e {
-            if let Some(v) = self.0.lookup_path(&p.path) {
-                let key = syn::Ident::new(&format!("{HIDDEN}v{v}"), p.span());
-                self.0.scopes[0].insert(key.to_string(), super::Binding::Var(v));
-                *e = syn::parse_quote!(#key);
-            } else if let Some(a) = self.0.aliased(&p.path) {
-                *e = syn::parse_quote!((#a));
+        match e {
+            syn::Expr::Path(p) => {
+                if let Some(v) = self.0.lookup_path(&p.path) {
+                    let key = syn::Ident::new(&format!("{HIDDEN}v{v}"), p.span());
+                    self.0.scopes[0].insert(key.to_string(), super::Binding::Var(v));
+                    *e = syn::parse_quote!(#key);
+                } else if let Some(a) = self.0.aliased(&p.path) {
+                    *e = syn::parse_quote!((#a));
+                } else if p.path.get_ident().is_some() && p.path.leading_colon.is_none() {
+                    *e = syn::Expr::Verbatim(quote::quote!(#p));
+                }
             }
-            return;
+            // A called function's name is not a value.
+            syn::Expr::Call(c) => c.args.iter_mut().for_each(|a| self.visit_expr_mut(a)),
+            _ => syn::visit_mut::visit_expr_mut(self, e),
         }
-        syn::visit_mut::visit_expr_mut(self, e);
     }
 
     fn visit_type_mut(&mut self, _: &mut syn::Type) {}
