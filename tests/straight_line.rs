@@ -136,3 +136,24 @@ fn unused_parameter(x: f64, y: f64) -> f64 {
 fn a_parameter_that_does_not_reach_the_result_has_zero_gradient() {
     assert_eq!(unused_parameter_grad(1.0, 5.0), (2.0, (2.0, 0.0)));
 }
+
+// rustfmt would remove the empty statements this test is about.
+#[rustfmt::skip]
+#[differentiate]
+#[allow(redundant_semicolons)]
+fn empty_statements(x: f64) -> f64 {
+    let y = x * x;
+    ;
+    if y > 1.0 {
+        ;
+    }
+    y * x
+}
+
+#[test]
+fn empty_statements_do_nothing() {
+    let x0 = 1.4;
+    let (v, d) = empty_statements_grad(x0);
+    assert_relative_eq!(v, empty_statements(x0));
+    check(|x| empty_statements(x[0]), &[x0], &[d]);
+}

@@ -174,6 +174,8 @@ fn past_findings_expand() {
             "wrt(x)",
             "fn f(x: &[f64]) -> f64 { v.iter().fold(1.0, |acc, &v| acc * v) + v.iter().map(|v| v * x[0]).sum::<f64>() }",
         ),
+        // An empty statement is a `Verbatim` expression with no tokens.
+        ("", "fn f(x: f64) -> f64 { let mut y = x; if y > 1.0 { ; } y * y }"),
     ];
     for (attr, item) in FOUND {
         let out = crate::emit::expand(attr.parse().unwrap(), item.parse().unwrap());

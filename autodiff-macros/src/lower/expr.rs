@@ -115,8 +115,7 @@ impl VisitMut for Renamer<'_, '_> {
                 }
             }
             E::Macro(m) => self.lower.diag.error(&m.mac, macro_message(&m.mac)),
-            // An outer name pinned out of reach of local bindings.
-            E::Verbatim(_) => {}
+            E::Verbatim(_) if super::iterators::is_pinned_outer(e) => {}
             E::Reference(r) if r.mutability.is_some() => self.lower.diag.error(
                 &*r,
                 "`&mut` borrows are not supported in a differentiated function",
@@ -191,8 +190,9 @@ impl Lower<'_> {
             },
             E::Paren(p) => self.value(&p.expr),
             E::Group(g) => self.value(&g.expr),
-            // An outer name kept out of reach of local bindings (`Pin`).
-            E::Verbatim(_) => self.opaque(e, Opaque::Constant),
+            E::Verbatim(_) if super::iterators::is_pinned_outer(e) => {
+                self.opaque(e, Opaque::Constant)
+            }
             E::Unary(u) => match u.op {
                 syn::UnOp::Neg(_) => Expr::Neg(Box::new(self.value(&u.expr)), span),
                 syn::UnOp::Not(_) => self.opaque(e, Opaque::Constant),

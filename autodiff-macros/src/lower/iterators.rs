@@ -256,6 +256,11 @@ impl VisitMut for Pin<'_, '_> {
     fn visit_type_mut(&mut self, _: &mut syn::Type) {}
 }
 
+/// Whether `e` is an outer name as [`Pin`] keeps it.
+pub(super) fn is_pinned_outer(e: &syn::Expr) -> bool {
+    matches!(e, syn::Expr::Verbatim(ts) if syn::parse2::<syn::Ident>(ts.clone()).is_ok())
+}
+
 impl Lower<'_> {
     /// `e` with its names resolved now, for an alias read later.
     pub(super) fn pin(&mut self, mut e: syn::Expr) -> syn::Expr {

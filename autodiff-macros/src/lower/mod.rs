@@ -336,6 +336,8 @@ impl<'a> Lower<'a> {
             }
             syn::Stmt::Macro(m) if no_grad::is_no_grad(&m.mac) => self.no_grad_stmt(&m.mac),
             syn::Stmt::Macro(m) => self.diag.error(&m.mac, expr::macro_message(&m.mac)),
+            // An empty statement, `;`.
+            syn::Stmt::Expr(syn::Expr::Verbatim(ts), Some(_)) if ts.is_empty() => {}
             syn::Stmt::Expr(e, _) => self.expr_stmt(e),
         }
     }
