@@ -255,7 +255,7 @@ fn vjp(
         &param_adjoints,
         TokenStream::new(),
         diag,
-        true,
+        crate::parts::Want::Value,
     );
     let body = quote!(#checks #fields #forward #reverse #value);
     vjp_item(func, sig, seed, buffers, body)

@@ -25,10 +25,24 @@ pub(crate) struct Parts {
     pub value: TokenStream,
 }
 
-/// The parts of a body. Without the value (`value: false`, for a `reverse`
-/// that discards it), the forward code only the value needs is left out
-/// (`prune`): the body is generated twice, once to learn what the reverse
-/// sweep names, once without the dead code.
+/// What the caller of [`parts`] wants besides the gradient.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Want {
+    /// The value, with the seed's shape checked against it (`_vjp`,
+    /// `pullback`).
+    Value,
+    /// The value, for `forward`/`reverse`: the seed is the adjoint of the
+    /// value `forward` returned, sized from it by the caller, so it is not
+    /// checked and the closure need not keep the value.
+    Split,
+    /// The gradient only, for a `reverse` that discards the value.
+    Gradient,
+}
+
+/// The parts of a body. Without the value (`Want::Gradient`), the forward
+/// code only the value needs is left out (`prune`): the body is generated
+/// twice, once to learn what the reverse sweep names, once without the dead
+/// code.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn parts(
     sig: &Signature,
@@ -39,7 +53,7 @@ pub(crate) fn parts(
     param_adjoints: &[Option<TokenStream>],
     epilogue: TokenStream,
     diag: &mut Diagnostics,
-    value: bool,
+    want: Want,
 ) -> Parts {
     let ctx = PartsCtx {
         sig,
@@ -49,8 +63,8 @@ pub(crate) fn parts(
         param_adjoints,
         epilogue,
     };
-    if value {
-        return build(&ctx, names, diag, Mode::Full).0;
+    if want != Want::Gradient {
+        return build(&ctx, names, diag, Mode::Full(want == Want::Value)).0;
     }
     let (_, probe) = build(&ctx, names, &mut Diagnostics::default(), Mode::Probe);
     let prune = match probe {
@@ -72,8 +86,8 @@ struct PartsCtx<'a> {
 
 /// Whether the value is wanted, and what is known of dead forward code.
 enum Mode {
-    /// The value and the gradient.
-    Full,
+    /// The value and the gradient; whether the seed's shape is checked.
+    Full(bool),
     /// The gradient only, noting which statements are entangled
     /// (`reverse::Entangled`) and which variables code other than the
     /// forward sweep names.
@@ -93,16 +107,17 @@ fn build(
     mode: Mode,
 ) -> (Parts, Option<Probe>) {
     let (sig, f, an) = (c.sig, c.f, c.an);
-    let value_wanted = matches!(mode, Mode::Full);
+    let value_wanted = matches!(mode, Mode::Full(_));
     let before = names.taken();
     let mut gen = Gen::new(f, an, names, diag);
     let seeds = Seeds {
         sig,
         f,
         seed: c.seed,
-        checked: value_wanted,
+        checked: matches!(mode, Mode::Full(true)),
     };
-    let alias = seeded_copy(f, an);
+    let copy = seeded_copy(f, an);
+    let alias = copy.as_ref().map(|c| c.z);
     // Adjoints: the caller's buffers for parameters, locals otherwise.
     // Scalar ones are declared before the forward sweep, where fused loops
     // (`fuse`) run their reverse code.
@@ -154,7 +169,7 @@ fn build(
             });
         }
         Mode::Pruned(prune) => gen.prune = prune,
-        Mode::Full => {}
+        Mode::Full(_) => {}
     }
     // Fields of struct parameters are read through locals, like parameters.
     let mut fields = TokenStream::new();
@@ -167,13 +182,11 @@ fn build(
             });
         }
     }
-    // With an aliased result, its `let` is the last statement: it has no
+    // With an aliased result, the copy is the last statement: it has no
     // reverse code, and its forward code is written below.
-    let body = match alias {
-        Some(_) => &f.body[..f.body.len() - 1],
-        None => &f.body[..],
-    };
-    let sweeps = gen.block(body, Ctx::TOP);
+    gen.skip = copy.as_ref().map(|c| c.last as *const Stmt as usize);
+    let sweeps = gen.block(&f.body, Ctx::TOP);
+    gen.skip = None;
     let decls = std::mem::take(&mut gen.decls);
     let exit = f.exit_flag.map(|v| {
         let i = &f.vars[v].ident;
@@ -200,14 +213,19 @@ fn build(
     // Everything but the forward sweep, for what names a variable.
     let others =
         quote!(#exit #decls #scalar_adjs #adj_decls #rev #keep #put_back #epilogue #fields);
-    if let (Some(z), Some(last), true) = (alias, f.body.last(), value_wanted) {
+    if let (Some(c), true) = (&copy, value_wanted) {
         // The result is `z` moved, unless the reverse sweep names `z`
         // (`needed` counts the copy's own reverse code, which is gone).
-        if crate::reverse::mentions(&others, &f.vars[z].ident) > 0 {
-            fwd.extend(gen.stmt(last, Ctx::TOP).fwd);
+        // Declarations hoisted out of the branch form only declare it.
+        let readers = quote!(#exit #scalar_adjs #adj_decls #rev #keep #put_back #epilogue #fields);
+        if crate::reverse::mentions(&readers, &f.vars[c.z].ident) > 0 {
+            fwd.extend(gen.stmt(c.last, Ctx::TOP).fwd);
         } else {
-            let (r, z) = (&f.vars[f.result].ident, &f.vars[z].ident);
-            fwd.extend(quote!(let #r = #z;));
+            let (r, z) = (&f.vars[f.result].ident, &f.vars[c.z].ident);
+            fwd.extend(match c.declared {
+                true => quote!(#r = #z;),
+                false => quote!(let #r = #z;),
+            });
         }
     }
     let probe = entangled.map(|t| {
@@ -261,33 +279,69 @@ fn build(
 /// ..                         ->       // z's adjoint is value_adj
 /// z                                   // no `z_adj += value_adj`
 /// ```
-fn seeded_copy(f: &Func, an: &Analysis) -> Option<VarId> {
+///
+/// The body of a split function is one `if true { .. }` branch
+/// (`pullback::as_branch`), which ends in `value = z`: the same holds.
+struct SeededCopy<'f> {
+    z: VarId,
+    /// The copy, left out of the sweeps (statements are known by their
+    /// address, so the body is not rebuilt without it).
+    last: &'f Stmt,
+    /// Whether the result is declared before the copy (the branch form).
+    declared: bool,
+}
+
+fn seeded_copy<'f>(f: &'f Func, an: &Analysis) -> Option<SeededCopy<'f>> {
     let result = &f.vars[f.result];
-    let Some(Stmt::Let {
-        var,
-        init: Some(Expr::Copy(inner, CopyKind::Whole, _)),
-    }) = f.body.last()
-    else {
-        return None;
+    let (last, declared) = match f.body.last()? {
+        last @ Stmt::Let { var, .. } if *var == f.result => (last, false),
+        Stmt::If {
+            cond,
+            then_b,
+            else_b,
+        } if else_b.is_empty() && is_true(cond) => (then_b.last()?, true),
+        _ => return None,
     };
-    let Expr::Var(z, _) = **inner else {
+    let z = match last {
+        Stmt::Let {
+            var,
+            init: Some(Expr::Copy(inner, CopyKind::Whole, _)),
+        } if *var == f.result && !declared => &**inner,
+        Stmt::Assign {
+            place: Place::Var(var),
+            op: AssignOp::Set,
+            value: Expr::Copy(inner, CopyKind::Whole, _),
+            ..
+        } if *var == f.result && declared => &**inner,
+        _ => return None,
+    };
+    let Expr::Var(z, _) = *z else {
         return None;
     };
     let local = &f.vars[z];
+    // Declared at the top of the body (of the branch, in the branch form).
+    let top = Ctx {
+        nested: declared,
+        ..Ctx::TOP
+    };
     let plain = local.origin == Origin::Local
         && local.field.is_none()
         && !local.maybe_ref
         && !local.is_reference()
-        && local.ctx == Ctx::TOP
+        && local.ctx == top
         && local.shape == result.shape;
-    (*var == f.result
-        && f.outputs == [f.result]
+    (f.outputs == [f.result]
         && result.assignments == 1
         && result.shape != Shape::Scalar
         && an.active[f.result]
         && an.active[z]
         && plain)
-        .then_some(z)
+        .then_some(SeededCopy { z, last, declared })
+}
+
+/// Whether a branch condition is the literal `true`.
+fn is_true(cond: &Passive) -> bool {
+    matches!(&cond.expr, syn::Expr::Lit(l) if matches!(&l.lit, syn::Lit::Bool(b) if b.value))
 }
 
 /// Where each output's seed is and what the function returns.

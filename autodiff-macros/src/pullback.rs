@@ -54,7 +54,7 @@ use crate::diagnostics::Diagnostics;
 use crate::emit::{check_buffer, check_rules, generated_allows};
 use crate::ir::{AssignOp, Func, Origin, Passive, Place, Stmt};
 use crate::names::Names;
-use crate::parts::{parts, Parts};
+use crate::parts::{parts, Parts, Want};
 use crate::reverse::mentions;
 use crate::signature::{Kind, Signature};
 use proc_macro2::{Ident, TokenStream};
@@ -108,7 +108,7 @@ pub fn companion(
         }
     }
     // The function's own parts, with or without its value.
-    let body = |names: &mut Names, diag: &mut Diagnostics, value: bool| {
+    let body = |names: &mut Names, diag: &mut Diagnostics, want: Want| {
         let epilogue = epilogue.clone();
         parts(
             sig,
@@ -119,7 +119,7 @@ pub fn companion(
             &param_adjoints,
             epilogue,
             diag,
-            value,
+            want,
         )
     };
     if calls_others(f) && splittable_signature(func) && !probe.has_errors() {
@@ -138,7 +138,7 @@ pub fn companion(
             &param_adjoints,
             epilogue.clone(),
             &mut quiet,
-            true,
+            Want::Split,
         );
         if !quiet.has_errors() {
             if let Some(split) = split(
@@ -154,7 +154,7 @@ pub fn companion(
             ) {
                 // Past the budget of kept pullbacks, `forward` falls back
                 // on `pullback`, which runs the forward sweep again.
-                let parts = body(names, diag, true);
+                let parts = body(names, diag, Want::Value);
                 let pullback = pullback_fn(func, sig, &seed, &buffers, &wrt, &prologue, parts);
                 return wrap(func, quote!(#pullback #split));
             }
@@ -167,7 +167,7 @@ pub fn companion(
         &buffers,
         &wrt,
         &prologue,
-        body(names, diag, true),
+        body(names, diag, Want::Value),
     );
     // `reverse` discards the value: it runs only the forward code its
     // reverse sweep reads (`prune`). Errors are `pullback`'s to report.
@@ -178,7 +178,7 @@ pub fn companion(
             forward,
             reverse,
             ..
-        } = body(names, &mut quiet, false);
+        } = body(names, &mut quiet, Want::Gradient);
         let single = f.outputs == [f.result];
         (single && !quiet.has_errors()).then(|| quote!(#prologue #fields #forward #reverse))
     };

@@ -79,6 +79,9 @@ pub struct Gen<'a> {
     /// Buffers whose adjoints a checkpointed iteration sizes before its
     /// reverse code runs, so their `let`s move the adjoint out.
     presized: Vec<VarId>,
+    /// The statement left out of both sweeps (by address): the copy of a
+    /// seeded result (`parts::seeded_copy`), written by `parts` itself.
+    pub skip: Option<usize>,
 }
 
 /// What ties a statement's reverse code to its forward code.
@@ -155,6 +158,7 @@ impl<'a> Gen<'a> {
             entangled: None,
             primal: false,
             presized: Vec::new(),
+            skip: None,
         }
     }
 
@@ -233,6 +237,9 @@ impl<'a> Gen<'a> {
     }
 
     pub fn stmt(&mut self, s: &Stmt, ctx: Ctx) -> Sweeps {
+        if self.skip == Some(s as *const Stmt as usize) {
+            return Sweeps::default();
+        }
         match s {
             Stmt::Let { var, init, .. } => self.let_stmt(*var, init.as_ref(), ctx),
             Stmt::Assign {
