@@ -200,3 +200,29 @@ fn elements_in_print() {
     assert_eq!(v, 3.0);
     assert_eq!(g, vec![1.0, 1.0]);
 }
+
+const WEIGHTS: [f64; 3] = [0.5, -1.5, 2.0];
+
+// Chains over a constant from outside the function: its elements are
+// constants, read as written.
+#[differentiate]
+fn outer_weights(x: &[f64]) -> f64 {
+    let quadratic = WEIGHTS
+        .iter()
+        .zip(x)
+        .map(|(w, xi)| w * xi * xi)
+        .sum::<f64>();
+    let mut s = 0.0;
+    for (i, &w) in WEIGHTS.iter().enumerate() {
+        s += w * x[i].sin();
+    }
+    quadratic + s
+}
+
+#[test]
+fn chains_over_an_outer_constant() {
+    let x = [0.3, -1.2, 0.8];
+    let (v, d) = outer_weights_grad(&x);
+    assert_eq!(v, outer_weights(&x));
+    check(outer_weights, &x, &d);
+}
