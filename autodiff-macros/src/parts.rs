@@ -210,14 +210,13 @@ fn build(
     let (mut fwd, rev) = (sweeps.fwd, sweeps.rev);
     let entangled = gen.entangled.take();
     let epilogue = &c.epilogue;
-    // Everything but the forward sweep, for what names a variable.
-    let others =
-        quote!(#exit #decls #scalar_adjs #adj_decls #rev #keep #put_back #epilogue #fields);
+    // Everything but the forward sweep and the hoisted declarations (which
+    // only declare), for what reads a variable; with them, for what names it.
+    let readers = quote!(#exit #scalar_adjs #adj_decls #rev #keep #put_back #epilogue #fields);
+    let others = quote!(#decls #readers);
     if let (Some(c), true) = (&copy, value_wanted) {
-        // The result is `z` moved, unless the reverse sweep names `z`
+        // The result is `z` moved, unless the reverse sweep reads `z`
         // (`needed` counts the copy's own reverse code, which is gone).
-        // Declarations hoisted out of the branch form only declare it.
-        let readers = quote!(#exit #scalar_adjs #adj_decls #rev #keep #put_back #epilogue #fields);
         if crate::reverse::mentions(&readers, &f.vars[c.z].ident) > 0 {
             fwd.extend(gen.stmt(c.last, Ctx::TOP).fwd);
         } else {
