@@ -154,3 +154,131 @@ fn loops_that_are_not_fused() {
     let (_, g) = not_fused_grad(&x);
     check(not_fused, &x, &g);
 }
+
+/// A loop in a branch, after an early return: the result is assigned on
+/// each path, and the sum reaches it through a copy and a literal factor.
+#[differentiate(wrt(x))]
+fn sum_in_a_branch(x: &[f64], short: bool) -> f64 {
+    if short {
+        return x[0] * x[1];
+    }
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        s += x[i].sin() * x[i];
+    }
+    let doubled = s;
+    -2.0 * doubled
+}
+
+#[test]
+fn a_loop_in_a_branch() {
+    let x = [0.4, -1.3, 2.2, 0.1];
+    for short in [false, true] {
+        let (_, g) = sum_in_a_branch_grad(&x, short);
+        check(|x| sum_in_a_branch(x, short), &x, &g);
+        let mut d = [0.0; 4];
+        sum_in_a_branch_vjp(&x, short, 1.5, &mut d);
+        for (a, b) in d.iter().zip(&g) {
+            assert!((a - 1.5 * b).abs() <= 1e-12 * b.abs().max(1.0));
+        }
+    }
+}
+
+/// `Σ wᵢ·vᵢ²`: the callee of the joint calls below.
+#[differentiate]
+fn weighted_squares(v: &[f64], w: f64) -> f64 {
+    let mut s = 0.0;
+    for i in 0..v.len() {
+        s += w * v[i] * v[i];
+    }
+    s.sqrt()
+}
+
+/// Calls whose seeds the fused loop knows before they run (joint calls):
+/// through a product with a left factor, a difference and a negation, with
+/// a buffer the body builds by pushes and with a parameter.
+#[differentiate(wrt(x))]
+fn joint_calls(x: &[f64], w: f64) -> f64 {
+    let mut total = 0.0;
+    for c in 0..x.len() {
+        let mut rest = Vec::with_capacity(x.len() - 1);
+        for k in 0..x.len() {
+            if k != c {
+                rest.push(x[k] * x[c]);
+            }
+        }
+        let scale = x[c].cos();
+        total += x[c] - scale * 2.0 * weighted_squares(&rest, w);
+        total -= -weighted_squares(x, w + c as f64) + x[c] * weighted_squares(x, 0.5);
+    }
+    3.0 * total
+}
+
+#[test]
+fn calls_with_a_known_seed() {
+    let x = [0.4, -1.3, 2.2, 0.1, 0.9];
+    let (_, g) = joint_calls_grad(&x, 0.7);
+    check(|x| joint_calls(x, 0.7), &x, &g);
+    let mut d = [0.0; 5];
+    joint_calls_vjp(&x, 0.7, -0.5, &mut d);
+    for (a, b) in d.iter().zip(&g) {
+        assert!((a + 0.5 * b).abs() <= 1e-12 * b.abs().max(1.0));
+    }
+}
+
+/// Calls that keep their pullbacks in a fused body, next to a joint one
+/// (the second): the call is the left factor, its buffer grows after it
+/// or the joint call sized it already, or it takes a differentiated scalar.
+#[differentiate(wrt(x))]
+fn calls_not_joint(x: &[f64]) -> f64 {
+    let mut total = 0.0;
+    for c in 0..x.len() {
+        let mut head = vec![x[c]; 2];
+        total += weighted_squares(&head, 1.5) * x[c];
+        head.push(x[0] * x[c]);
+        total += weighted_squares(&head, 0.5);
+        total += x[c] * weighted_squares(&head, 2.0);
+        total += weighted_squares(x, x[c] * x[c]);
+    }
+    total
+}
+
+#[test]
+fn calls_that_keep_their_pullbacks() {
+    let x = [0.4, -1.3, 2.2, 0.1];
+    let (_, g) = calls_not_joint_grad(&x);
+    check(calls_not_joint, &x, &g);
+}
+
+/// The determinant by minors: a recursion whose fused loop builds each
+/// minor and calls itself with a known seed, at every level.
+#[differentiate]
+fn det(a: &[f64], n: usize) -> f64 {
+    if n == 1 {
+        return a[0];
+    }
+    let mut total = 0.0;
+    let mut sign = 1.0;
+    for c in 0..n {
+        let mut minor = Vec::new();
+        for r in 1..n {
+            for k in 0..n {
+                if k != c {
+                    minor.push(a[r * n + k]);
+                }
+            }
+        }
+        total += sign * a[c] * det(&minor, n - 1);
+        sign = -sign;
+    }
+    total
+}
+
+#[test]
+fn a_recursion_by_minors() {
+    let a: Vec<f64> = (0..25)
+        .map(|i| (0.7 * f64::from(i * i) + 0.3).sin())
+        .collect();
+    let (_, g) = det_grad(&a, 5);
+    check(|a| det(a, 5), &a, &g);
+}

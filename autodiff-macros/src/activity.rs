@@ -190,6 +190,8 @@ pub fn analyse(func: &Func, wrt: &[bool]) -> Analysis {
         fused: Default::default(),
         checkpointed: Default::default(),
     };
+    // A fused loop makes one pass where a checkpointed one makes three.
+    an.fused = crate::fuse::fused(func, &an);
     an.checkpointed = crate::checkpoint::checkpointed(func, &an);
     // A checkpointed body runs again in the reverse sweep: what it reads
     // from outside must still be there.
@@ -264,7 +266,6 @@ pub fn analyse(func: &Func, wrt: &[bool]) -> Analysis {
             && (an.needed[i] || referenced[i] || (an.active[i] && v.shape != Shape::Scalar));
     }
     (an.restores, an.replayed) = crate::restores::analyse(func, &an);
-    an.fused = crate::fuse::fused(func, &an);
     an
 }
 

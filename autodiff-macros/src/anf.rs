@@ -314,6 +314,8 @@ impl Gen<'_> {
     }
 
     fn split(&mut self, e: &Expr, out: &mut TokenStream) -> Node {
+        // Known for this expression only; passed on along linear paths.
+        let seed = self.linear_seed.take();
         if !self.an.expr_active(e) {
             let atomic = match e {
                 Expr::Lit(_) | Expr::Var(..) => true,
@@ -332,6 +334,7 @@ impl Gen<'_> {
                 Node::new(quote!(#b #i), NodeKind::Index(*v, i))
             }
             Expr::Neg(a, span) => {
+                self.linear_seed = seed.map(|s| quote!((-#s)));
                 let a = self.anf(a, out);
                 let av = self.borrowed(&a);
                 let val = self.bind("t", quote_spanned!(*span=> -#av), out);
@@ -344,8 +347,22 @@ impl Gen<'_> {
                     },
                 )
             }
-            Expr::Bin(op, a, b, span) => {
-                let (a, b) = (self.anf(a, out), self.anf(b, out));
+            Expr::Bin(op, a_expr, b, span) => {
+                self.linear_seed = match op {
+                    BinOp::Add | BinOp::Sub => seed.clone(),
+                    _ => None,
+                };
+                let a = self.anf(a_expr, out);
+                self.linear_seed = match (op, seed) {
+                    (BinOp::Add, s) => s,
+                    (BinOp::Sub, s) => s.map(|s| quote!((-#s))),
+                    (BinOp::Mul, Some(s)) if crate::fuse::linear_factor(a_expr, &self.f.vars) => {
+                        let av = &a.val;
+                        Some(quote!((#s * #av)))
+                    }
+                    _ => None,
+                };
+                let b = self.anf(b, out);
                 let (av, bv, o) = (self.borrowed(&a), self.borrowed(&b), binop_tokens(*op));
                 let val = self.bind("t", quote_spanned!(*span=> #av #o #bv), out);
                 Node::new(
@@ -424,6 +441,9 @@ impl Gen<'_> {
             }
             Expr::Call(c) => {
                 let children: Vec<Node> = c.args.iter().map(|a| self.anf(a, out)).collect();
+                if let Some(t) = self.joint_call(c, seed, &children, out) {
+                    return Node::new(t, NodeKind::Constant);
+                }
                 let vals = children.iter().map(|c| &c.val);
                 let (val, split) = match self.call_mode {
                     CallMode::Forward => {
@@ -468,6 +488,58 @@ impl Gen<'_> {
                 Node::new(self.print(e), NodeKind::Constant)
             }
         }
+    }
+
+    /// A call the forward code runs with its `seed` (`fuse::joint_calls`):
+    /// its pullback returns the value and adds the gradient into the
+    /// buffers' adjoints, sized first. The call is then a constant to the
+    /// reverse code, which has nothing left to do for it.
+    ///
+    /// ```text
+    /// total += t1 * det(&minor, m)   →   reset_like(&mut minor_adj, &minor);
+    ///                                    let d = total_adj * t1;
+    ///                                    let t2 = det::pullback(&minor, m, seed(&d),
+    ///                                                           as_buffer(&mut minor_adj), None);
+    /// ```
+    fn joint_call(
+        &mut self,
+        c: &Call,
+        seed: Option<TokenStream>,
+        children: &[Node],
+        out: &mut TokenStream,
+    ) -> Option<TokenStream> {
+        let seed = seed.filter(|_| self.call_mode == CallMode::Forward)?;
+        let sized = self.joint.get(&call_key(c))?.clone();
+        let mut buffers = Vec::new();
+        for child in children {
+            buffers.push(match &child.kind {
+                NodeKind::Constant => quote!(::core::option::Option::None),
+                NodeKind::Ref(inner) | NodeKind::Copy(inner) => match inner.kind {
+                    NodeKind::Var(v) if self.f.vars[v].shape != Shape::Scalar => {
+                        let a = self.adj(v);
+                        quote!(::autodiff::__private::as_buffer(&mut #a))
+                    }
+                    _ => return None,
+                },
+                NodeKind::Var(v) if self.f.vars[*v].shape != Shape::Scalar => {
+                    let a = self.adj(*v);
+                    quote!(::autodiff::__private::as_buffer(&mut #a))
+                }
+                _ => return None,
+            });
+        }
+        for v in sized {
+            let (id, adj) = (self.ident(v), self.adj(v));
+            out.extend(quote!(::autodiff::__private::reset_like(&mut #adj, &#id);));
+        }
+        let (d, t) = (self.names.fresh("d"), self.names.fresh("t"));
+        let vals = children.iter().map(|c| &c.val);
+        let pullback = &c.pullback;
+        out.extend(quote!(let #d = #seed;));
+        out.extend(quote_spanned!(c.span=>
+            let #t = #pullback(#(#vals,)* ::autodiff::__private::seed(&#d), #(#buffers),*);
+        ));
+        Some(quote!(#t))
     }
 
     /// The reverse of a call: the callee's pullback, with a buffer for each

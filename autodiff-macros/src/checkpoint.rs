@@ -50,6 +50,9 @@ pub fn checkpointed(func: &Func, an: &Analysis) -> HashMap<usize, Checkpoint> {
     let mut out = HashMap::new();
     for s in &func.body {
         if let Stmt::For { var, iter, body } = s {
+            if an.fused.contains_key(&crate::restores::loop_key(iter)) {
+                continue;
+            }
             if let Some(c) = checkpoint(func, an, *var, iter, body) {
                 out.insert(crate::restores::loop_key(iter), c);
             }

@@ -122,6 +122,10 @@ fn build(
     // Scalar ones are declared before the forward sweep, where fused loops
     // (`fuse`) run their reverse code.
     let (mut adj_decls, mut scalar_adjs) = (TokenStream::new(), TokenStream::new());
+    // So are those of buffers a fused body declares, when there is a seed
+    // to fuse from (`forward` has none: its loops are not fused).
+    let fused_buffers: Vec<VarId> = an.fused.values().flat_map(|f| f.buffers.clone()).collect();
+    let mut fused_adjs = TokenStream::new();
     for (id, var) in f.vars.iter().enumerate() {
         if !an.active[id] || alias == Some(id) {
             continue;
@@ -146,6 +150,8 @@ fn build(
                 let v = &var.ident;
                 if var.shape == Shape::Scalar {
                     scalar_adjs.extend(quote!(let mut #a = 0.0;));
+                } else if fused_buffers.contains(&id) {
+                    fused_adjs.extend(quote!(let mut #a = ::autodiff::__private::zero_like(&#v);));
                 } else {
                     adj_decls.extend(quote!(let mut #a = ::autodiff::__private::zero_like(&#v);));
                 }
@@ -153,6 +159,11 @@ fn build(
             }
             Origin::LoopIndex | Origin::ExitFlag => continue,
         });
+    }
+    if gen.result_seed.is_some() {
+        scalar_adjs.extend(fused_adjs);
+    } else {
+        adj_decls.extend(fused_adjs);
     }
     if let Some(z) = alias {
         gen.adjoints[z] = gen.adjoints[f.result].clone();

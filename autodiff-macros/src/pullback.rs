@@ -127,7 +127,9 @@ pub fn companion(
         // recomputes or restores what it reads from variables, so the
         // closure holds no temporary that borrows from an argument.
         let branch = as_branch(f);
-        let branch_an = activity::analyse(&branch, &wrt);
+        let mut branch_an = activity::analyse(&branch, &wrt);
+        // `forward` runs before the seed exists: no loop is fused there.
+        branch_an.fused.clear();
         let mut quiet = Diagnostics::default();
         let split_parts = parts(
             sig,

@@ -370,12 +370,31 @@ impl Gen<'_> {
             outer_adjoints.push((*v, self.adjoints[*v].replace(quote!(#a))));
         }
         let outer = self.replaying.take();
+        let sums = fusion.sums.iter().map(|(v, _)| *v).collect();
+        let outer_sums = std::mem::replace(&mut self.fused_sums, sums);
+        let outer_joint = std::mem::replace(&mut self.joint, fusion.joint.clone());
+        let presized = std::mem::replace(&mut self.presized, fusion.buffers.clone());
         let b = self.block(body, Ctx::ITERATION);
+        self.presized = presized;
+        self.joint = outer_joint;
+        self.fused_sums = outer_sums;
         self.replaying = outer;
         for (v, a) in outer_adjoints {
             self.adjoints[v] = a;
         }
-        let (bf, br) = (b.fwd, b.rev);
+        // The buffers' adjoints take their shapes once the forward code
+        // ran; a joint call sized those it was given already.
+        let sized_by_calls: Vec<VarId> = fusion.joint.values().flatten().copied().collect();
+        let sized = fusion
+            .buffers
+            .iter()
+            .filter(|v| !sized_by_calls.contains(v))
+            .map(|v| {
+                let (id, adj) = (self.ident(*v), self.adj(*v));
+                quote!(::autodiff::__private::reset_like(&mut #adj, &#id);)
+            });
+        let (bf, rev) = (b.fwd, b.rev);
+        let br = quote!(#(#sized)* #rev);
         if fusion.carried.is_empty() {
             return Sweeps {
                 fwd: quote!(#start for #i in #it { #bf #br }),

@@ -82,6 +82,13 @@ pub struct Gen<'a> {
     /// The statement left out of both sweeps (by address): the copy of a
     /// seeded result (`parts::seeded_copy`), written by `parts` itself.
     pub skip: Option<usize>,
+    /// In a fused iteration: the sums whose adjoints are known, and the
+    /// calls that run with their seed (`fuse::joint_calls`).
+    fused_sums: Vec<VarId>,
+    pub joint: std::collections::HashMap<usize, Vec<VarId>>,
+    /// The cotangent of the expression `anf` splits next, when the forward
+    /// code knows it (a joint call's seed).
+    pub linear_seed: Option<TokenStream>,
 }
 
 /// What ties a statement's reverse code to its forward code.
@@ -159,6 +166,9 @@ impl<'a> Gen<'a> {
             primal: false,
             presized: Vec::new(),
             skip: None,
+            fused_sums: Vec::new(),
+            joint: std::collections::HashMap::new(),
+            linear_seed: None,
         }
     }
 
@@ -402,7 +412,18 @@ impl<'a> Gen<'a> {
             self.replay(value, ctx, &mut rev)
         } else {
             let fwd_store = fwd_store.take().expect("the forward store runs once");
+            // A fused sum's adjoint is known in the forward code already.
+            if ctx.iteration && op != AssignOp::Set && self.fused_sums.contains(&v) {
+                if let Place::Var(_) = place {
+                    let a = self.adj(v);
+                    self.linear_seed = Some(match op {
+                        AssignOp::Sub => quote!((-#a)),
+                        _ => a,
+                    });
+                }
+            }
             let mut node = self.split_calls(value, &mut fwd);
+            self.linear_seed = None;
             if node.held == Held::Owned && op == AssignOp::Set {
                 // A vector or matrix moves into its variable. Assigned only
                 // here, the variable keeps the value for the reverse sweep,
