@@ -165,8 +165,8 @@
 //! assert!((g[0] - 1.0 / 3.0).abs() < 1e-15 && (g[1] - 2.0 / 3.0).abs() < 1e-15);
 //! ```
 //!
-//! A loop at the top of the function whose sums reach the result only
-//! through `+`, `−` and literal factors is *fused* with its reverse sweep:
+//! A loop outside other loops whose sums reach the result only through
+//! copies, `+`, `−` and literal factors is *fused* with its reverse sweep:
 //! the sums' adjoints are the seed times those factors, known before the
 //! loop runs, so each iteration runs its reverse code right after its
 //! forward code, in one pass over the data, as a gradient written by hand
@@ -187,6 +187,42 @@
 //! let mut g = vec![0.0; 3];
 //! let v = half_squares_vjp(&[1.0, -2.0, 3.0], 2.0, &mut g);
 //! assert_eq!((v, g), (7.0, vec![2.0, -4.0, 6.0]));
+//! ```
+//!
+//! A call in such a loop whose seed is known before it runs, because the
+//! call is added to a sum (`total += c * g(..)`), runs *joint*: its pullback
+//! returns the value and adds the gradient at once, keeping nothing. The
+//! determinant by minors is then one pass at every level of its recursion,
+//! and allocates only its minors and one adjoint per level:
+//!
+//! ```
+//! use autodiff::differentiate;
+//!
+//! #[differentiate]
+//! fn det(a: &[f64], n: usize) -> f64 {
+//!     if n == 1 {
+//!         return a[0];
+//!     }
+//!     let mut total = 0.0;
+//!     let mut sign = 1.0;
+//!     for c in 0..n {
+//!         let mut minor = Vec::new();
+//!         for r in 1..n {
+//!             for k in 0..n {
+//!                 if k != c {
+//!                     minor.push(a[r * n + k]);
+//!                 }
+//!             }
+//!         }
+//!         total += sign * a[c] * det(&minor, n - 1);
+//!         sign = -sign;
+//!     }
+//!     total
+//! }
+//!
+//! // ∂det/∂A is the cofactor matrix: for [[1, 2], [3, 4]], [[4, −3], [−2, 1]].
+//! let (value, g) = det_grad(&[1.0, 2.0, 3.0, 4.0], 2);
+//! assert_eq!((value, g), (-2.0, vec![4.0, -3.0, -2.0, 1.0]));
 //! ```
 //!
 //! Reverse mode runs a loop's iterations last to first, since one may read
