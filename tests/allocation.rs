@@ -2,7 +2,9 @@
 //! intermediate value lives in a local, no tape is created. Nor does a loop
 //! whose reverse sweep replays its iterations; a loop fused with its reverse
 //! sweep keeps at most one iteration's values, and a checkpointed loop one
-//! copy of its state per iteration.
+//! copy of its state per iteration. A recursion whose calls run joint
+//! allocates what its primal does and an adjoint per call that recurses.
+mod common;
 use autodiff::differentiate;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -264,4 +266,5 @@ fn a_recursion_with_known_seeds_allocates_as_its_primal() {
     // Row 0 of ∂det/∂A is the cofactors, so Σ_c a₀c·g₀c = det A.
     let expansion: f64 = (0..n).map(|c| a[c] * g[c]).sum();
     approx::assert_relative_eq!(expansion, value, max_relative = 1e-12);
+    common::check(|a| det(a, n), &a, &g);
 }

@@ -249,36 +249,3 @@ fn calls_that_keep_their_pullbacks() {
     let (_, g) = calls_not_joint_grad(&x);
     check(calls_not_joint, &x, &g);
 }
-
-/// The determinant by minors: a recursion whose fused loop builds each
-/// minor and calls itself with a known seed, at every level.
-#[differentiate]
-fn det(a: &[f64], n: usize) -> f64 {
-    if n == 1 {
-        return a[0];
-    }
-    let mut total = 0.0;
-    let mut sign = 1.0;
-    for c in 0..n {
-        let mut minor = Vec::new();
-        for r in 1..n {
-            for k in 0..n {
-                if k != c {
-                    minor.push(a[r * n + k]);
-                }
-            }
-        }
-        total += sign * a[c] * det(&minor, n - 1);
-        sign = -sign;
-    }
-    total
-}
-
-#[test]
-fn a_recursion_by_minors() {
-    let a: Vec<f64> = (0..25)
-        .map(|i| (0.7 * f64::from(i * i) + 0.3).sin())
-        .collect();
-    let (_, g) = det_grad(&a, 5);
-    check(|a| det(a, 5), &a, &g);
-}

@@ -348,20 +348,9 @@ impl Gen<'_> {
                 )
             }
             Expr::Bin(op, a_expr, b, span) => {
-                self.linear_seed = match op {
-                    BinOp::Add | BinOp::Sub => seed.clone(),
-                    _ => None,
-                };
+                self.linear_seed = crate::reverse::left_seed(*op, &seed);
                 let a = self.anf(a_expr, out);
-                self.linear_seed = match (op, seed) {
-                    (BinOp::Add, s) => s,
-                    (BinOp::Sub, s) => s.map(|s| quote!((-#s))),
-                    (BinOp::Mul, Some(s)) if crate::fuse::linear_factor(a_expr, &self.f.vars) => {
-                        let av = &a.val;
-                        Some(quote!((#s * #av)))
-                    }
-                    _ => None,
-                };
+                self.linear_seed = self.right_seed(*op, seed, a_expr, &a.val);
                 let b = self.anf(b, out);
                 let (av, bv, o) = (self.borrowed(&a), self.borrowed(&b), binop_tokens(*op));
                 let val = self.bind("t", quote_spanned!(*span=> #av #o #bv), out);
@@ -488,58 +477,6 @@ impl Gen<'_> {
                 Node::new(self.print(e), NodeKind::Constant)
             }
         }
-    }
-
-    /// A call the forward code runs with its `seed` (`fuse::joint_calls`):
-    /// its pullback returns the value and adds the gradient into the
-    /// buffers' adjoints, sized first. The call is then a constant to the
-    /// reverse code, which has nothing left to do for it.
-    ///
-    /// ```text
-    /// total += t1 * det(&minor, m)   →   reset_like(&mut minor_adj, &minor);
-    ///                                    let d = total_adj * t1;
-    ///                                    let t2 = det::pullback(&minor, m, seed(&d),
-    ///                                                           as_buffer(&mut minor_adj), None);
-    /// ```
-    fn joint_call(
-        &mut self,
-        c: &Call,
-        seed: Option<TokenStream>,
-        children: &[Node],
-        out: &mut TokenStream,
-    ) -> Option<TokenStream> {
-        let seed = seed.filter(|_| self.call_mode == CallMode::Forward)?;
-        let sized = self.joint.get(&call_key(c))?.clone();
-        let mut buffers = Vec::new();
-        for child in children {
-            buffers.push(match &child.kind {
-                NodeKind::Constant => quote!(::core::option::Option::None),
-                NodeKind::Ref(inner) | NodeKind::Copy(inner) => match inner.kind {
-                    NodeKind::Var(v) if self.f.vars[v].shape != Shape::Scalar => {
-                        let a = self.adj(v);
-                        quote!(::autodiff::__private::as_buffer(&mut #a))
-                    }
-                    _ => return None,
-                },
-                NodeKind::Var(v) if self.f.vars[*v].shape != Shape::Scalar => {
-                    let a = self.adj(*v);
-                    quote!(::autodiff::__private::as_buffer(&mut #a))
-                }
-                _ => return None,
-            });
-        }
-        for v in sized {
-            let (id, adj) = (self.ident(v), self.adj(v));
-            out.extend(quote!(::autodiff::__private::reset_like(&mut #adj, &#id);));
-        }
-        let (d, t) = (self.names.fresh("d"), self.names.fresh("t"));
-        let vals = children.iter().map(|c| &c.val);
-        let pullback = &c.pullback;
-        out.extend(quote!(let #d = #seed;));
-        out.extend(quote_spanned!(c.span=>
-            let #t = #pullback(#(#vals,)* ::autodiff::__private::seed(&#d), #(#buffers),*);
-        ));
-        Some(quote!(#t))
     }
 
     /// The reverse of a call: the callee's pullback, with a buffer for each
@@ -756,6 +693,6 @@ fn copy_tokens(a: &TokenStream, kind: CopyKind, span: proc_macro2::Span) -> Toke
 
 /// A call's identity across the forward sweep and its replay: its address
 /// in the IR, which neither moves while the sweeps are generated.
-fn call_key(c: &Call) -> usize {
+pub(crate) fn call_key(c: &Call) -> usize {
     c as *const Call as usize
 }

@@ -3,9 +3,10 @@
 //! replay in the reverse sweep takes back.
 
 use super::{Gen, Store};
-use crate::anf::Node;
+use crate::anf::{call_key, Node, NodeKind};
 use crate::ir::*;
 use proc_macro2::{Ident, TokenStream};
+use quote::{quote, quote_spanned};
 
 /// How a call to a differentiated function `g` is emitted.
 ///
@@ -81,10 +82,89 @@ impl Gen<'_> {
         printed
     }
 
+    /// A call the forward code runs with its `seed` (`fuse::joint_calls`):
+    /// its pullback returns the value and adds the gradient into the
+    /// buffers' adjoints, sized first. The call is then a constant to the
+    /// reverse code, which has nothing left to do for it.
+    ///
+    /// ```text
+    /// total += t1 * det(&minor, m)   →   reset_like(&mut minor_adj, &minor);
+    ///                                    let d = total_adj * t1;
+    ///                                    let t2 = det::pullback(&minor, m, seed(&d),
+    ///                                                           as_buffer(&mut minor_adj), None);
+    /// ```
+    pub(crate) fn joint_call(
+        &mut self,
+        c: &Call,
+        seed: Option<TokenStream>,
+        children: &[Node],
+        out: &mut TokenStream,
+    ) -> Option<TokenStream> {
+        let seed = seed.filter(|_| self.call_mode == CallMode::Forward)?;
+        let sized = self.joint.get(&call_key(c))?.clone();
+        let mut buffers = Vec::new();
+        for child in children {
+            buffers.push(match &child.kind {
+                NodeKind::Constant => quote!(::core::option::Option::None),
+                NodeKind::Ref(inner) | NodeKind::Copy(inner) => match inner.kind {
+                    NodeKind::Var(v) if self.f.vars[v].shape != Shape::Scalar => {
+                        let a = self.adj(v);
+                        quote!(::autodiff::__private::as_buffer(&mut #a))
+                    }
+                    _ => return None,
+                },
+                NodeKind::Var(v) if self.f.vars[*v].shape != Shape::Scalar => {
+                    let a = self.adj(*v);
+                    quote!(::autodiff::__private::as_buffer(&mut #a))
+                }
+                _ => return None,
+            });
+        }
+        for v in sized {
+            let (id, adj) = (self.ident(v), self.adj(v));
+            out.extend(quote!(::autodiff::__private::reset_like(&mut #adj, &#id);));
+        }
+        let (d, t) = (self.names.fresh("d"), self.names.fresh("t"));
+        let vals = children.iter().map(|c| &c.val);
+        let pullback = &c.pullback;
+        out.extend(quote!(let #d = #seed;));
+        out.extend(quote_spanned!(c.span=>
+            let #t = #pullback(#(#vals,)* ::autodiff::__private::seed(&#d), #(#buffers),*);
+        ));
+        Some(quote!(#t))
+    }
+
+    /// The seed of the right operand of `left op right` along a linear
+    /// path (`fuse::linear_calls`), once the left one's value is known.
+    pub(crate) fn right_seed(
+        &self,
+        op: BinOp,
+        seed: Option<TokenStream>,
+        left: &Expr,
+        left_value: &TokenStream,
+    ) -> Option<TokenStream> {
+        match (op, seed) {
+            (BinOp::Add, s) => s,
+            (BinOp::Sub, s) => s.map(|s| quote!((-#s))),
+            (BinOp::Mul, Some(s)) if crate::fuse::linear_factor(left, &self.f.vars) => {
+                Some(quote!((#s * #left_value)))
+            }
+            _ => None,
+        }
+    }
+
     /// Registers a call site of the statement being replayed.
     pub fn add_call_site(&mut self, key: usize, site: CallSite) {
         self.call_sites.insert(key, site);
         self.statement_sites.push(key);
+    }
+}
+
+/// The seed of the left operand of `left op right` along a linear path.
+pub fn left_seed(op: BinOp, seed: &Option<TokenStream>) -> Option<TokenStream> {
+    match op {
+        BinOp::Add | BinOp::Sub => seed.clone(),
+        _ => None,
     }
 }
 

@@ -25,7 +25,7 @@ mod kept;
 mod loops;
 mod saves;
 
-pub use calls::{mentions, CallMode, CallSite};
+pub use calls::{left_seed, mentions, CallMode, CallSite};
 use kept::Replaying;
 
 use crate::activity::Analysis;
@@ -85,7 +85,7 @@ pub struct Gen<'a> {
     /// In a fused iteration: the sums whose adjoints are known, and the
     /// calls that run with their seed (`fuse::joint_calls`).
     fused_sums: Vec<VarId>,
-    pub joint: std::collections::HashMap<usize, Vec<VarId>>,
+    joint: std::collections::HashMap<usize, Vec<VarId>>,
     /// The cotangent of the expression `anf` splits next, when the forward
     /// code knows it (a joint call's seed).
     pub linear_seed: Option<TokenStream>,
