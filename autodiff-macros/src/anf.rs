@@ -507,12 +507,7 @@ impl Gen<'_> {
         let mut borrowed = Vec::new();
         let mut scratches = TokenStream::new();
         for (k, c) in children.iter().enumerate() {
-            let whole = match &c.kind {
-                NodeKind::Ref(inner) | NodeKind::Copy(inner) => Some(&**inner),
-                NodeKind::Var(v) if self.f.vars[*v].shape != Shape::Scalar => Some(c),
-                _ => None,
-            };
-            let target = match whole.map(|w| (&w.kind, &w.val)) {
+            let target = match self.whole(c).map(|w| (&w.kind, &w.val)) {
                 Some((NodeKind::Var(v), val)) => Some((*v, self.adj(*v), val)),
                 Some((NodeKind::Index(v, idx), val)) => {
                     let adj = self.adj(*v);
@@ -566,6 +561,16 @@ impl Gen<'_> {
         out.extend(scratches);
         for (k, dk) in scalars {
             self.pullback(&children[k], quote!(#dk), out);
+        }
+    }
+
+    /// The buffer a call argument passes whole (`&v`, `&v[i]`, a copy, or
+    /// a vector by value), whose adjoint the callee adds into.
+    pub(crate) fn whole<'n>(&self, arg: &'n Node) -> Option<&'n Node> {
+        match &arg.kind {
+            NodeKind::Ref(inner) | NodeKind::Copy(inner) => Some(inner),
+            NodeKind::Var(v) if self.f.vars[*v].shape != Shape::Scalar => Some(arg),
+            _ => None,
         }
     }
 

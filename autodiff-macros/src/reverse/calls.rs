@@ -104,21 +104,18 @@ impl Gen<'_> {
         let sized = self.joint.get(&call_key(c))?.clone();
         let mut buffers = Vec::new();
         for child in children {
-            buffers.push(match &child.kind {
-                NodeKind::Constant => quote!(::core::option::Option::None),
-                NodeKind::Ref(inner) | NodeKind::Copy(inner) => match inner.kind {
-                    NodeKind::Var(v) if self.f.vars[v].shape != Shape::Scalar => {
-                        let a = self.adj(v);
-                        quote!(::autodiff::__private::as_buffer(&mut #a))
-                    }
-                    _ => return None,
-                },
-                NodeKind::Var(v) if self.f.vars[*v].shape != Shape::Scalar => {
+            if matches!(child.kind, NodeKind::Constant) {
+                buffers.push(quote!(::core::option::Option::None));
+                continue;
+            }
+            // A whole buffer variable, as `fuse::joint_calls` checked.
+            match self.whole(child).map(|w| &w.kind) {
+                Some(NodeKind::Var(v)) if self.f.vars[*v].shape != Shape::Scalar => {
                     let a = self.adj(*v);
-                    quote!(::autodiff::__private::as_buffer(&mut #a))
+                    buffers.push(quote!(::autodiff::__private::as_buffer(&mut #a)));
                 }
                 _ => return None,
-            });
+            }
         }
         for v in sized {
             let (id, adj) = (self.ident(v), self.adj(v));
