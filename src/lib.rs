@@ -225,6 +225,51 @@
 //! assert_eq!((value, g), (-2.0, vec![4.0, -3.0, -2.0, 1.0]));
 //! ```
 //!
+//! A buffer declared before such a loop does not stop it being fused when
+//! each iteration overwrites it whole before reading it (a loop over its
+//! length assigning every element) and nothing after the loop reads it:
+//! it is the iteration's scratch. The other calls of a fused iteration
+//! keep what their reverse sweeps read until the iteration ends, so none
+//! runs twice:
+//!
+//! ```
+//! use autodiff::differentiate;
+//!
+//! #[differentiate]
+//! fn log_sum_exp(v: &[f64]) -> f64 {
+//!     let mut sum = 0.0;
+//!     for i in 0..v.len() {
+//!         sum += v[i].exp();
+//!     }
+//!     sum.ln()
+//! }
+//!
+//! #[differentiate]
+//! fn log_density(x: f64, mu: f64) -> f64 {
+//!     -0.5 * (x - mu) * (x - mu)
+//! }
+//!
+//! /// Σ over the points of ln Σ over the components of exp(−½(x − μ)²).
+//! #[differentiate(wrt(mu))]
+//! fn mixture(mu: &[f64], points: &[f64]) -> f64 {
+//!     let k = mu.len();
+//!     let mut beta = vec![0.0; k];
+//!     let mut total = 0.0;
+//!     for i in 0..points.len() {
+//!         for c in 0..k {
+//!             beta[c] = log_density(points[i], mu[c]);
+//!         }
+//!         total += log_sum_exp(&beta);
+//!     }
+//!     total
+//! }
+//!
+//! // At the point 0, components at ±1 have weights ½ each, and
+//! // ∂β_c/∂μ_c = x − μ_c = ∓1.
+//! let (_, g) = mixture_grad(&[1.0, -1.0], &[0.0]);
+//! assert!((g[0] + 0.5).abs() < 1e-15 && (g[1] - 0.5).abs() < 1e-15);
+//! ```
+//!
 //! Reverse mode runs a loop's iterations last to first, since one may read
 //! what an earlier one wrote. A loop whose iterations are independent (it
 //! writes each element at the loop index or adds to a sum, and reads

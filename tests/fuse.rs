@@ -249,3 +249,171 @@ fn calls_that_keep_their_pullbacks() {
     let (_, g) = calls_not_joint_grad(&x);
     check(calls_not_joint, &x, &g);
 }
+
+/// `ln Σ exp(v)`, shifted by the maximum.
+#[differentiate]
+fn log_sum_exp(v: &[f64]) -> f64 {
+    let mut top = f64::NEG_INFINITY;
+    for i in 0..v.len() {
+        if v[i] > top {
+            top = v[i];
+        }
+    }
+    let mut sum = 0.0;
+    for i in 0..v.len() {
+        sum += (v[i] - top).exp();
+    }
+    top + sum.ln()
+}
+
+/// A leaf with a loop and kept `exp`s: one component's log density at `x`.
+#[differentiate]
+fn component(x: f64, mu: &[f64], c: usize) -> f64 {
+    let mut spread = 0.0;
+    for j in 0..mu.len() {
+        spread += (0.3 * mu[j] * (j + c) as f64).exp();
+    }
+    let centred = x - mu[c];
+    -0.5 * centred * centred * spread
+}
+
+/// A mixture's log-likelihood as a numerical programmer writes it: `beta`
+/// is declared before the point loop and each iteration writes it whole
+/// before reading it, so it is scratch and the loop is fused; its
+/// `log_sum_exp` call is joint and its `component` calls keep their
+/// pullbacks until the iteration ends.
+#[differentiate(wrt(mu))]
+fn mixture(mu: &[f64], points: &[f64], k: usize) -> f64 {
+    let mut beta = vec![0.0; k];
+    let mut total = 0.0;
+    for i in 0..points.len() {
+        for c in 0..k {
+            beta[c] = component(points[i], mu, c);
+        }
+        total += log_sum_exp(&beta);
+    }
+    total
+}
+
+#[test]
+fn a_scratch_buffer_each_iteration_overwrites() {
+    let mu = [0.4, -1.3, 2.2];
+    let points = [0.1, -0.7, 1.9, 0.6];
+    let (_, g) = mixture_grad(&mu, &points, 3);
+    check(|mu| mixture(mu, &points, 3), &mu, &g);
+    let mut d = [0.0; 3];
+    mixture_vjp(&mu, &points, 3, -1.5, &mut d);
+    for (a, b) in d.iter().zip(&g) {
+        assert!((a + 1.5 * b).abs() <= 1e-12 * b.abs().max(1.0));
+    }
+}
+
+/// Buffers declared before a loop that carry values from one iteration to
+/// the next, or out of the loop: not scratch. Each is read before the
+/// iteration writes it, written in part (from 1, or to `m < k`, or to a length that changed), read in
+/// the loop that writes it, or read after the loop.
+#[differentiate]
+fn read_first(x: &[f64]) -> f64 {
+    let k = x.len();
+    let mut carry = vec![0.0; k];
+    let mut total = 0.0;
+    for i in 0..k {
+        total += log_sum_exp(&carry) * x[i];
+        for c in 0..k {
+            carry[c] = x[i] * x[c];
+        }
+    }
+    total
+}
+
+#[differentiate]
+fn written_from_one(x: &[f64]) -> f64 {
+    let k = x.len();
+    let mut part = vec![0.5; k];
+    let mut total = 0.0;
+    for i in 0..k {
+        for c in 1..k {
+            part[c] = x[i] * x[c];
+        }
+        part[0] += x[i];
+        total += log_sum_exp(&part);
+    }
+    total
+}
+
+#[differentiate(wrt(x))]
+fn written_short(x: &[f64], m: usize) -> f64 {
+    let k = x.len();
+    let mut part = vec![0.0; k];
+    let mut total = 0.0;
+    for i in 0..k {
+        for c in 0..m {
+            part[c] = x[i] * x[c];
+        }
+        total += log_sum_exp(&part);
+        part[k - 1] = x[i].sin();
+    }
+    total
+}
+
+#[differentiate]
+fn length_changed(x: &[f64]) -> f64 {
+    let mut k = x.len();
+    let mut part = vec![0.0; k];
+    k -= 1;
+    let mut total = 0.0;
+    for i in 0..x.len() {
+        for c in 0..k {
+            part[c] = x[i] * x[c];
+        }
+        total += log_sum_exp(&part);
+        part[k] = x[i].sin();
+    }
+    total
+}
+
+#[differentiate]
+fn read_in_the_write_loop(x: &[f64]) -> f64 {
+    let k = x.len();
+    let mut part = vec![0.0; k];
+    let mut total = 0.0;
+    for i in 0..k {
+        for c in 0..k {
+            part[c] = x[i] * x[c];
+            part[c] = part[c] * part[k - 1];
+        }
+        total += log_sum_exp(&part);
+    }
+    total
+}
+
+#[differentiate]
+fn read_after(x: &[f64]) -> f64 {
+    let k = x.len();
+    let mut last = vec![0.0; k];
+    let mut total = 0.0;
+    for i in 0..k {
+        for c in 0..k {
+            last[c] = x[i] * x[c];
+        }
+        total += log_sum_exp(&last);
+    }
+    total + 2.0 * last[0]
+}
+
+#[test]
+fn buffers_that_carry_values_are_not_scratch() {
+    let x = [0.4, -1.3, 2.2, 0.1];
+    let (_, g) = read_first_grad(&x);
+    check(read_first, &x, &g);
+    let (_, g) = written_from_one_grad(&x);
+    check(written_from_one, &x, &g);
+    let (_, g) = written_short_grad(&x, 2);
+    check(|x| written_short(x, 2), &x, &g);
+    let (_, g) = length_changed_grad(&x);
+    check(length_changed, &x, &g);
+    let (_, g) = read_in_the_write_loop_grad(&x);
+    check(read_in_the_write_loop, &x, &g);
+    let (_, g) = read_after_grad(&x);
+    check(read_after, &x, &g);
+}

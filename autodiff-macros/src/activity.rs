@@ -100,6 +100,12 @@ fn without_rule(e: &Expr, active: &[bool]) -> bool {
 }
 
 pub fn analyse(func: &Func, wrt: &[bool]) -> Analysis {
+    analyse_with(func, wrt, true)
+}
+
+/// [`analyse`], with or without fused loops (`fuse`): a split `forward`
+/// runs before its seed exists, so it fuses none.
+pub fn analyse_with(func: &Func, wrt: &[bool], fuse: bool) -> Analysis {
     let n = func.vars.len();
     let mut active = vec![false; n];
     for (i, v) in func.vars.iter().enumerate() {
@@ -191,7 +197,9 @@ pub fn analyse(func: &Func, wrt: &[bool]) -> Analysis {
         checkpointed: Default::default(),
     };
     // A fused loop makes one pass where a checkpointed one makes three.
-    an.fused = crate::fuse::fused(func, &an);
+    if fuse {
+        an.fused = crate::fuse::fused(func, &an);
+    }
     an.checkpointed = crate::checkpoint::checkpointed(func, &an);
     // A checkpointed body runs again in the reverse sweep: what it reads
     // from outside must still be there.
@@ -266,6 +274,18 @@ pub fn analyse(func: &Func, wrt: &[bool]) -> Analysis {
             && (an.needed[i] || referenced[i] || (an.active[i] && v.shape != Shape::Scalar));
     }
     (an.restores, an.replayed) = crate::restores::analyse(func, &an);
+    // No reverse step reads a scratch buffer's old values: each fused
+    // iteration's reverse code runs before the next one overwrites it.
+    let scratch: Vec<VarId> = an.fused.values().flat_map(|f| f.scratch.clone()).collect();
+    if !scratch.is_empty() {
+        visit(&func.body, &mut |s| {
+            if let Stmt::Assign { place, value, .. } = s {
+                if scratch.contains(&place.var()) {
+                    an.restores.remove(&crate::restores::key(value));
+                }
+            }
+        });
+    }
     an
 }
 

@@ -196,7 +196,7 @@ impl Gen<'_> {
                             quote!(())
                         };
                         let save = site.store.save(quote!((#kept, #pb)));
-                        let forward = &c.forward;
+                        let (forward, _) = self.split_pair(c);
                         quote_spanned!(c.span=> { let (#v, #pb) = #forward(#(#args),*); #save #v })
                     }
                     _ => {
@@ -437,9 +437,9 @@ impl Gen<'_> {
                 let (val, split) = match self.call_mode {
                     CallMode::Forward => {
                         let (t, pb) = (self.names.fresh("t"), self.names.fresh("pb"));
-                        let forward = &c.forward;
+                        let (forward, reverse) = self.split_pair(c);
                         out.extend(quote_spanned!(c.span=> let (#t, #pb) = #forward(#(#vals),*);));
-                        (quote!(#t), Some((c.reverse.clone(), quote!(#pb))))
+                        (quote!(#t), Some((reverse.clone(), quote!(#pb))))
                     }
                     CallMode::Replay(ctx) => {
                         let store = self.store(ctx, "calls");
@@ -454,7 +454,8 @@ impl Gen<'_> {
                             fwd_pullback: self.names.fresh("pb"),
                         };
                         self.add_call_site(call_key(c), site);
-                        (quote!(#t), Some((c.reverse.clone(), quote!(#pb))))
+                        let (_, reverse) = self.split_pair(c);
+                        (quote!(#t), Some((reverse.clone(), quote!(#pb))))
                     }
                     CallMode::Plain | CallMode::Record => {
                         let func = &c.func;

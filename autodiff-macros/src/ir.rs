@@ -213,6 +213,11 @@ pub struct Call {
     /// reverse sweep needs, `g::reverse` takes that back.
     pub forward: TokenStream,
     pub reverse: TokenStream,
+    /// The same pair keeping what the reverse sweep reads even where
+    /// `forward` would have it run again (a leaf): for the calls of a fused
+    /// iteration, whose pullbacks live until the iteration ends.
+    pub forward_kept: TokenStream,
+    pub reverse_kept: TokenStream,
     pub args: Vec<Expr>,
     /// Where each argument is written, for errors about it.
     pub arg_spans: Vec<Span>,

@@ -125,7 +125,9 @@ fn build(
     // So are those of buffers a fused body declares, when there is a seed
     // to fuse from (`forward` has none: its loops are not fused).
     let fused_buffers: Vec<VarId> = an.fused.values().flat_map(|f| f.buffers.clone()).collect();
+    let scratch: Vec<VarId> = an.fused.values().flat_map(|f| f.scratch.clone()).collect();
     let mut fused_adjs = TokenStream::new();
+    let mut scratch_adjs = Vec::new();
     for (id, var) in f.vars.iter().enumerate() {
         if !an.active[id] || alias == Some(id) {
             continue;
@@ -150,6 +152,8 @@ fn build(
                 let v = &var.ident;
                 if var.shape == Shape::Scalar {
                     scalar_adjs.extend(quote!(let mut #a = 0.0;));
+                } else if scratch.contains(&id) {
+                    scratch_adjs.push((a.clone(), v.clone()));
                 } else if fused_buffers.contains(&id) {
                     fused_adjs.extend(quote!(let mut #a = ::autodiff::__private::zero_like(&#v);));
                 } else {
@@ -162,7 +166,14 @@ fn build(
     }
     if gen.result_seed.is_some() {
         scalar_adjs.extend(fused_adjs);
+        // Declared before the buffers are: each iteration sizes them.
+        for (a, _) in scratch_adjs {
+            scalar_adjs.extend(quote!(let mut #a = ::core::default::Default::default();));
+        }
     } else {
+        for (a, v) in scratch_adjs {
+            adj_decls.extend(quote!(let mut #a = ::autodiff::__private::zero_like(&#v);));
+        }
         adj_decls.extend(fused_adjs);
     }
     if let Some(z) = alias {

@@ -48,6 +48,13 @@
 //! local that borrows from an argument), are checkpointed: `forward` only
 //! runs `g`, and `reverse` runs `pullback`, which runs `g`'s forward sweep
 //! again, as in Tapenade's joint mode.
+//!
+//! Every companion also has `forward_kept` and `reverse_kept`, which the
+//! calls of a fused iteration (`fuse`) use: there a pullback lives only
+//! until the iteration ends, so a leaf is split too (its closure keeps what
+//! its reverse sweep reads, within the same budget of kept pullbacks), and
+//! its forward sweep runs once instead of twice. Elsewhere they are
+//! `forward` and `reverse` under another name.
 
 use crate::activity::{self, Analysis};
 use crate::diagnostics::Diagnostics;
@@ -122,14 +129,17 @@ pub fn companion(
             want,
         )
     };
-    if calls_others(f) && splittable_signature(func) && !probe.has_errors() {
+    // `forward` and `reverse` named `pair`, the reverse sweep in a closure.
+    let split_as = |names: &mut Names, pair: [&str; 2]| {
+        if !splittable_signature(func) || probe.has_errors() {
+            return None;
+        }
         // The body as the one branch of an `if true`: the reverse sweep then
         // recomputes or restores what it reads from variables, so the
         // closure holds no temporary that borrows from an argument.
         let branch = as_branch(f);
-        let mut branch_an = activity::analyse(&branch, &wrt);
         // `forward` runs before the seed exists: no loop is fused there.
-        branch_an.fused.clear();
+        let branch_an = activity::analyse_with(&branch, &wrt, false);
         let mut quiet = Diagnostics::default();
         let split_parts = parts(
             sig,
@@ -142,24 +152,34 @@ pub fn companion(
             &mut quiet,
             Want::Split,
         );
-        if !quiet.has_errors() {
-            if let Some(split) = split(
-                func,
-                sig,
-                &branch,
-                &split_parts,
-                &prologue,
-                &seed,
-                &buffers,
-                &wrt,
-                names,
-            ) {
-                // Past the budget of kept pullbacks, `forward` falls back
-                // on `pullback`, which runs the forward sweep again.
-                let parts = body(names, diag, Want::Value);
-                let pullback = pullback_fn(func, sig, &seed, &buffers, &wrt, &prologue, parts);
-                return wrap(func, quote!(#pullback #split));
-            }
+        if quiet.has_errors() {
+            return None;
+        }
+        let hoisted = |v: usize| branch_an.hoisted[v];
+        split(
+            func,
+            sig,
+            &branch,
+            &split_parts,
+            &prologue,
+            &seed,
+            &buffers,
+            &wrt,
+            names,
+            pair,
+            hoisted,
+        )
+    };
+    if calls_others(f) {
+        if let Some(split) = split_as(names, ["forward", "reverse"]) {
+            // Past the budget of kept pullbacks, `forward` falls back on
+            // `pullback`, which runs the forward sweep again.
+            let parts = body(names, diag, Want::Value);
+            let pullback = pullback_fn(func, sig, &seed, &buffers, &wrt, &prologue, parts);
+            let pb = names.fresh("pullback");
+            let boxed = boxed_pullback(sig, &wrt);
+            let aliases = kept_aliases(func, sig, &seed, &buffers, &wrt, &pb, boxed);
+            return wrap(func, quote!(#pullback #split #aliases));
         }
     }
     let pullback = pullback_fn(
@@ -184,7 +204,20 @@ pub fn companion(
         let single = f.outputs == [f.result];
         (single && !quiet.has_errors()).then(|| quote!(#prologue #fields #forward #reverse))
     };
-    let rerun = rerun(func, sig, &seed, &buffers, &wrt, names, false, reverse_only);
+    // For a fused iteration's calls, a leaf is split too: what its reverse
+    // sweep reads lives only until the iteration ends.
+    let split_leaf = |names: &mut Names| split_as(names, ["forward_kept", "reverse_kept"]);
+    let rerun = rerun(
+        func,
+        sig,
+        &seed,
+        &buffers,
+        &wrt,
+        names,
+        false,
+        reverse_only,
+        split_leaf,
+    );
     wrap(func, quote!(#pullback #rerun))
 }
 
@@ -222,6 +255,8 @@ fn split(
     buffers: &[Ident],
     wrt: &[bool],
     names: &mut Names,
+    pair: [&str; 2],
+    hoisted: impl Fn(usize) -> bool,
 ) -> Option<TokenStream> {
     // A local that may borrow from an argument cannot outlive this call.
     let Parts {
@@ -256,21 +291,25 @@ fn split(
     let where_clause = &generics.where_clause;
     let params = sig.typed_params();
     let args: Vec<&Ident> = sig.params.iter().map(|p| &p.ident).collect();
-    let tys = sig.params.iter().map(|p| &p.ty);
     let seed_ty = sig.seed_type();
     let buf_tys = buffer_types(sig, wrt);
-    let pullback_ty =
-        quote!(::std::boxed::Box<dyn ::core::ops::FnOnce(#(#tys,)* #seed_ty, #(#buf_tys),*)>);
-    let ret = match &func.sig.output {
-        syn::ReturnType::Type(_, t) => quote!(#t),
-        syn::ReturnType::Default => quote!(()),
-    };
+    let pullback_ty = boxed_pullback(sig, wrt);
+    let ret = return_type(func);
     let pb = names.fresh("pullback");
     let kept = names.fresh("kept");
     let name = &func.sig.ident;
+    let [forward_fn, reverse_fn] = pair.map(|n| Ident::new(n, proc_macro2::Span::call_site()));
+    // The closure's body moves the variables it captured into its own
+    // locals: a captured counter would otherwise be stored back to the
+    // closure at every step of a loop, where its locals stay in registers.
+    let captured = f.vars.iter().enumerate().filter_map(|(i, v)| {
+        let local = v.field.is_none() && matches!(v.origin, Origin::Local | Origin::Result);
+        (local && hoisted(i) && mentions(reverse, &v.ident) > 0).then_some(&v.ident)
+    });
+    let unpack = quote!(#(let mut #captured = #captured;)*);
     Some(quote! {
         #[inline]
-        #vis fn forward #generics (#(#params),*) -> (#ret, #pullback_ty) #where_clause {
+        #vis fn #forward_fn #generics (#(#params),*) -> (#ret, #pullback_ty) #where_clause {
             let ::core::option::Option::Some(#kept) = ::autodiff::__private::keep_pullback() else {
                 return (
                     #name(#(#args),*),
@@ -284,6 +323,7 @@ fn split(
             let #result = #value;
             (#result, ::std::boxed::Box::new(move |#(#params,)* #seed: #seed_ty, #(#buffers: #buf_tys),*| {
                 let _ = &#kept;
+                #unpack
                 #prologue
                 #fields
                 #reverse
@@ -291,10 +331,76 @@ fn split(
         }
 
         #[inline]
-        #vis fn reverse #generics (#pb: #pullback_ty, #(#params,)* #seed: #seed_ty, #(#buffers: #buf_tys),*) #where_clause {
+        #vis fn #reverse_fn #generics (#pb: #pullback_ty, #(#params,)* #seed: #seed_ty, #(#buffers: #buf_tys),*) #where_clause {
             #pb(#(#args,)* #seed, #(#buffers),*)
         }
     })
+}
+
+/// The type of a split pullback: a boxed closure taking the arguments
+/// again, the seed and the buffers.
+fn boxed_pullback(sig: &Signature, wrt: &[bool]) -> TokenStream {
+    let tys = sig.params.iter().map(|p| &p.ty);
+    let seed_ty = sig.seed_type();
+    let buf_tys = buffer_types(sig, wrt);
+    quote!(::std::boxed::Box<dyn ::core::ops::FnOnce(#(#tys,)* #seed_ty, #(#buf_tys),*)>)
+}
+
+fn return_type(func: &syn::ItemFn) -> TokenStream {
+    match &func.sig.output {
+        syn::ReturnType::Type(_, t) => quote!(#t),
+        syn::ReturnType::Default => quote!(()),
+    }
+}
+
+/// `::<T, N>` for the type and const parameters of `func`, if any.
+fn turbofish(func: &syn::ItemFn) -> Option<TokenStream> {
+    let params: Vec<&Ident> = func
+        .sig
+        .generics
+        .params
+        .iter()
+        .filter_map(|g| match g {
+            syn::GenericParam::Type(t) => Some(&t.ident),
+            syn::GenericParam::Const(c) => Some(&c.ident),
+            syn::GenericParam::Lifetime(_) => None,
+        })
+        .collect();
+    (!params.is_empty()).then(|| quote!(::<#(#params),*>))
+}
+
+/// `forward_kept` and `reverse_kept` as `forward` and `reverse`, whose
+/// pullback (of type `pb_ty`) already keeps what the reverse sweep reads,
+/// or is cheaper than keeping it (a preaccumulated one).
+fn kept_aliases(
+    func: &syn::ItemFn,
+    sig: &Signature,
+    seed: &Ident,
+    buffers: &[Ident],
+    wrt: &[bool],
+    pb: &Ident,
+    pb_ty: TokenStream,
+) -> TokenStream {
+    let vis = &func.vis;
+    let generics = &func.sig.generics;
+    let where_clause = &generics.where_clause;
+    let params = sig.typed_params();
+    let args: Vec<&Ident> = sig.params.iter().map(|p| &p.ident).collect();
+    let seed_ty = sig.seed_type();
+    let buf_tys = buffer_types(sig, wrt);
+    let ret = return_type(func);
+    let tf = turbofish(func);
+    quote! {
+        #[inline(always)]
+        #vis fn forward_kept #generics (#(#params),*) -> (#ret, #pb_ty) #where_clause {
+            Self::forward #tf (#(#args),*)
+        }
+
+        #[inline(always)]
+        #vis fn reverse_kept #generics (#pb: #pb_ty, #(#params,)* #seed: #seed_ty, #(#buffers: #buf_tys),*) #where_clause {
+            Self::reverse #tf (#pb, #(#args,)* #seed, #(#buffers),*)
+        }
+    }
 }
 
 /// Whether `f` calls a differentiated function. Only such functions are
@@ -417,6 +523,7 @@ fn rerun(
     names: &mut Names,
     stub: bool,
     reverse_body: impl FnOnce(&mut Names) -> Option<TokenStream>,
+    kept: impl FnOnce(&mut Names) -> Option<TokenStream>,
 ) -> TokenStream {
     let vis = &func.vis;
     let name = &func.sig.ident;
@@ -426,24 +533,13 @@ fn rerun(
     let args: Vec<&Ident> = sig.params.iter().map(|p| &p.ident).collect();
     let seed_ty = sig.seed_type();
     let buf_tys = buffer_types(sig, wrt);
-    let turbofish: Vec<&Ident> = generics
-        .params
-        .iter()
-        .filter_map(|g| match g {
-            syn::GenericParam::Type(t) => Some(&t.ident),
-            syn::GenericParam::Const(c) => Some(&c.ident),
-            syn::GenericParam::Lifetime(_) => None,
-        })
-        .collect();
-    let turbofish = (!turbofish.is_empty()).then(|| quote!(::<#(#turbofish),*>));
-    let ret = match &func.sig.output {
-        syn::ReturnType::Type(_, t) => quote!(#t),
-        syn::ReturnType::Default => quote!(()),
-    };
+    let turbofish = turbofish(func);
+    let ret = return_type(func);
     let pb = names.fresh("pullback");
     if !stub {
-        if let Some(kept) = preaccumulated(func, sig, seed, buffers, wrt, &pb, names) {
-            return kept;
+        if let Some((pair, pb_ty)) = preaccumulated(func, sig, seed, buffers, wrt, &pb, names) {
+            let aliases = kept_aliases(func, sig, seed, buffers, wrt, &pb, pb_ty);
+            return quote!(#pair #aliases);
         }
     }
     let run = if stub {
@@ -455,7 +551,13 @@ fn rerun(
     };
     let reverse_body = reverse_body(names)
         .unwrap_or_else(|| quote!(let _ = Self::pullback(#(#args,)* #seed, #(#buffers),*);));
+    let kept = match kept(names) {
+        Some(pair) => pair,
+        None => kept_aliases(func, sig, seed, buffers, wrt, &pb, quote!(())),
+    };
     quote! {
+        #kept
+
         #[inline]
         #vis fn forward #generics (#(#params),*) -> (#ret, ()) #where_clause {
             #run
@@ -488,7 +590,7 @@ fn preaccumulated(
     wrt: &[bool],
     pb: &Ident,
     names: &mut Names,
-) -> Option<TokenStream> {
+) -> Option<(TokenStream, TokenStream)> {
     let [(Kind::Scalar, elem)] = &sig.results[..] else {
         return None;
     };
@@ -517,7 +619,8 @@ fn preaccumulated(
     let args: Vec<&Ident> = sig.params.iter().map(|p| &p.ident).collect();
     let buf_tys = buffer_types(sig, wrt);
     let tys: Vec<&syn::Type> = zeros.iter().map(|_| elem).collect();
-    Some(quote! {
+    let pb_ty = quote!((#(#tys,)*));
+    let pair = quote! {
         #[inline]
         #vis fn forward(#(#params),*) -> (#elem, (#(#tys,)*)) {
             let mut #partials: (#(#tys,)*) = (#(#zeros,)*);
@@ -529,7 +632,8 @@ fn preaccumulated(
         #vis fn reverse(#pb: (#(#tys,)*), #(#params,)* #seed: #elem, #(#buffers: #buf_tys),*) {
             #(#adds)*
         }
-    })
+    };
+    Some((pair, pb_ty))
 }
 
 /// `Option<&mut B>` per parameter, `B` its buffer type.
@@ -559,7 +663,17 @@ pub fn custom(
     let optional: Vec<Option<Ident>> = buffers.iter().cloned().map(Some).collect();
     let body = crate::custom::body(func, sig, rule, &seed, &optional, true);
     let head = head(func, sig, &seed, &buffers, &every);
-    let rerun = rerun(func, sig, &seed, &buffers, &every, names, false, |_| None);
+    let rerun = rerun(
+        func,
+        sig,
+        &seed,
+        &buffers,
+        &every,
+        names,
+        false,
+        |_| None,
+        |_| None,
+    );
     wrap(func, quote!(#[inline] #head { #body } #rerun))
 }
 
@@ -590,6 +704,7 @@ pub fn stub(func: &syn::ItemFn, sig: &Signature) -> TokenStream {
         &every,
         &mut Names::default(),
         true,
+        |_| None,
         |_| None,
     );
     wrap(

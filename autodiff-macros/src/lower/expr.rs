@@ -488,6 +488,7 @@ impl Lower<'_> {
             companion("forward"),
             companion("reverse"),
         );
+        let (forward_kept, reverse_kept) = (companion("forward_kept"), companion("reverse_kept"));
         let args = c.args.iter().map(|a| self.call_arg(a)).collect();
         let no_derivative = path.segments.len() == 1
             && path.leading_colon.is_none()
@@ -499,6 +500,8 @@ impl Lower<'_> {
             pullback,
             forward,
             reverse,
+            forward_kept,
+            reverse_kept,
             args,
             arg_spans: c.args.iter().map(|a| a.span()).collect(),
             span,

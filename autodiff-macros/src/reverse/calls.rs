@@ -82,6 +82,16 @@ impl Gen<'_> {
         printed
     }
 
+    /// The split pullback a call uses here: in a fused iteration, the one
+    /// that keeps what its reverse sweep reads.
+    pub(crate) fn split_pair<'c>(&self, c: &'c Call) -> (&'c TokenStream, &'c TokenStream) {
+        if self.keep_calls {
+            (&c.forward_kept, &c.reverse_kept)
+        } else {
+            (&c.forward, &c.reverse)
+        }
+    }
+
     /// A call the forward code runs with its `seed` (`fuse::joint_calls`):
     /// its pullback returns the value and adds the gradient into the
     /// buffers' adjoints, sized first. The call is then a constant to the

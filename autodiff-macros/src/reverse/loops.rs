@@ -374,7 +374,9 @@ impl Gen<'_> {
         let outer_sums = std::mem::replace(&mut self.fused_sums, sums);
         let outer_joint = std::mem::replace(&mut self.joint, fusion.joint.clone());
         let presized = std::mem::replace(&mut self.presized, fusion.buffers.clone());
+        let keep_calls = std::mem::replace(&mut self.keep_calls, true);
         let b = self.block(body, Ctx::ITERATION);
+        self.keep_calls = keep_calls;
         self.presized = presized;
         self.joint = outer_joint;
         self.fused_sums = outer_sums;

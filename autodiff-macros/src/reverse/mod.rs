@@ -86,6 +86,9 @@ pub struct Gen<'a> {
     /// calls that run with their seed (`fuse::joint_calls`).
     fused_sums: Vec<VarId>,
     joint: std::collections::HashMap<usize, Vec<VarId>>,
+    /// In a fused iteration, whose pullbacks live until it ends: calls keep
+    /// what their reverse sweeps read (`Call::forward_kept`).
+    pub(crate) keep_calls: bool,
     /// The cotangent of the expression `anf` splits next, when the forward
     /// code knows it (a joint call's seed).
     pub linear_seed: Option<TokenStream>,
@@ -165,6 +168,7 @@ impl<'a> Gen<'a> {
             entangled: None,
             primal: false,
             presized: Vec::new(),
+            keep_calls: false,
             skip: None,
             fused_sums: Vec::new(),
             joint: std::collections::HashMap::new(),

@@ -19,12 +19,16 @@
 //!
 //! The loop may sit in a branch (after an early `return`, say), its sum
 //! reaching the result by copies on the way out (`value = total`). The
-//! buffers its body declares at its top have their adjoints sized once per
-//! iteration. A call in the body whose seed is then known before it runs
+//! buffers its body declares at its top, and the scratch buffers each
+//! iteration overwrites before reading (`scratch`), have their adjoints
+//! sized once per iteration. A call in the body whose seed is then known before it runs
 //! (`total += sign * a[c] * det(&minor, m)`) runs joint: its pullback
 //! returns the value and adds the gradient at once, so nothing of it is
 //! kept (`joint_calls`). A recursion written this way (the determinant by
-//! minors) is one pass at every level, as a hand-written gradient is.
+//! minors) is one pass at every level, as a hand-written gradient is. The
+//! other calls keep their pullbacks only until the iteration ends, so even
+//! a leaf keeps what its reverse sweep reads instead of running again
+//! (`Call::forward_kept`).
 //!
 //! The iteration's code is that of a replayed loop (`Ctx::ITERATION`):
 //! constants the loop carries (`power *= t`) are set back to their values at
@@ -37,6 +41,8 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use std::collections::HashMap;
 
+mod scratch;
+
 /// A loop whose iterations run their reverse code in the forward sweep.
 pub struct Fusion {
     /// Each sum and the factor of the result's adjoint that is its adjoint.
@@ -46,6 +52,8 @@ pub struct Fusion {
     /// Active buffers the body declares at its top: their adjoints live
     /// before the loop, sized by each iteration once its forward code ran.
     pub buffers: Vec<VarId>,
+    /// Those of `buffers` declared before the loop (`scratch`).
+    pub scratch: Vec<VarId>,
     /// Calls run with their seed (`joint`), by the address of their `Call`
     /// in the IR, each with the body's buffers whose adjoints it sizes.
     pub joint: HashMap<usize, Vec<VarId>>,
@@ -91,7 +99,8 @@ fn search(
         match s {
             Stmt::For { iter, body, .. } => {
                 let known = propagate(func, &block[k + 1..], after);
-                if let Some(f) = fusion(func, an, iter, body, &known) {
+                let scratch = scratch::scratch_buffers(func, an, block, k);
+                if let Some(f) = fusion(func, an, iter, body, &known, &scratch) {
                     if f.sums.iter().all(|(v, _)| !before.contains(v)) {
                         out.insert(crate::restores::loop_key(iter), f);
                     }
@@ -199,15 +208,17 @@ fn fusion(
     iter: &Iter,
     body: &[Stmt],
     known: &[(VarId, f64)],
+    scratch: &[VarId],
 ) -> Option<Fusion> {
     if known.is_empty() || !an.reversible_range(iter, body) {
         return None;
     }
     let vars = &func.vars;
-    // Buffers declared at the top of the body: their adjoints are sized
-    // once per iteration. Scalar adjoints are declared before the forward
-    // sweep; others, declared deeper, would have no known shape.
-    let buffers: Vec<VarId> = body
+    // Buffers declared at the top of the body, and scratch buffers: their
+    // adjoints are sized once per iteration. Scalar adjoints are declared
+    // before the forward sweep; others, declared deeper, would have no
+    // known shape.
+    let mut buffers: Vec<VarId> = body
         .iter()
         .filter_map(|s| match s {
             Stmt::Let { var, .. } if an.active[*var] && vars[*var].shape != Shape::Scalar => {
@@ -216,8 +227,13 @@ fn fusion(
             _ => None,
         })
         .collect();
-    // Variables declared in the body, and everything it reads.
+    buffers.extend(scratch);
+    // Variables declared in the body (or private to each iteration), and
+    // everything it reads.
     let mut local = vec![false; vars.len()];
+    for &b in scratch {
+        local[b] = true;
+    }
     let mut reads = Vec::new();
     let mut writes = Vec::new();
     let mut ok = true;
@@ -293,11 +309,12 @@ fn fusion(
         .into_iter()
         .map(|v| known.iter().find(|(w, _)| *w == v).copied())
         .collect::<Option<Vec<_>>>()?;
-    let joint = joint_calls(func, an, body, &sums, &buffers);
+    let joint = joint_calls(func, an, body, &sums, &buffers, scratch);
     Some(Fusion {
         sums,
         carried,
         buffers,
+        scratch: scratch.to_vec(),
         joint,
     })
 }
@@ -329,6 +346,7 @@ fn joint_calls(
     body: &[Stmt],
     sums: &[(VarId, f64)],
     buffers: &[VarId],
+    scratch: &[VarId],
 ) -> HashMap<usize, Vec<VarId>> {
     let mut out = HashMap::new();
     let mut sized = Vec::new();
@@ -349,7 +367,7 @@ fn joint_calls(
         visit(&body[j + 1..], &mut |s| {
             written_later.extend(s.assignment().map(|(v, _)| v));
         });
-        let mut declared = Vec::new();
+        let mut declared = scratch.to_vec();
         visit(&body[..j], &mut |s| {
             if let Stmt::Let { var, .. } = s {
                 declared.push(*var);
