@@ -1,0 +1,281 @@
+//! `forward` and `reverse` split around a closure: the forward sweep runs,
+//! and what the reverse sweep reads goes into a boxed closure that takes
+//! the arguments again. Also the `forward_kept`/`reverse_kept` names the
+//! calls of a fused iteration use (`kept_aliases`), and which functions
+//! can be split at all.
+
+use super::buffer_types;
+use crate::ir::{AssignOp, Func, Origin, Passive, Place, Stmt};
+use crate::names::Names;
+use crate::parts::Parts;
+use crate::reverse::mentions;
+use crate::signature::Signature;
+use proc_macro2::{Ident, TokenStream};
+use quote::quote;
+
+/// `forward` and `reverse` around the sweeps of `parts`, if the reverse
+/// sweep can run later from what the closure captures and the arguments
+/// passed again.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn split(
+    func: &syn::ItemFn,
+    sig: &Signature,
+    f: &Func,
+    parts: &Parts,
+    prologue: &TokenStream,
+    seed: &Ident,
+    buffers: &[Ident],
+    wrt: &[bool],
+    names: &mut Names,
+    pair: [&str; 2],
+    hoisted: impl Fn(usize) -> bool,
+) -> Option<TokenStream> {
+    // A local that may borrow from an argument cannot outlive this call.
+    let Parts {
+        fields,
+        forward,
+        reverse,
+        value,
+    } = parts;
+    let borrows = f.vars.iter().any(|v| {
+        v.field.is_none()
+            && matches!(v.origin, Origin::Local | Origin::Result)
+            && (v.maybe_ref || v.is_reference())
+            && mentions(reverse, &v.ident) > 0
+    });
+    if borrows {
+        return None;
+    }
+    // The value leaves with the caller; the closure keeps a copy if it
+    // reads it.
+    let read_later = f
+        .vars
+        .iter()
+        .any(|v| mentions(value, &v.ident) > 0 && mentions(reverse, &v.ident) > 0);
+    let result = names.fresh("result");
+    let value = match (read_later, syn::parse2::<Ident>(value.clone())) {
+        (false, _) => value.clone(),
+        (true, Ok(v)) => quote!(::core::clone::Clone::clone(&#v)),
+        (true, Err(_)) => return None,
+    };
+    let vis = &func.vis;
+    let generics = &func.sig.generics;
+    let where_clause = &generics.where_clause;
+    let params = sig.typed_params();
+    let args: Vec<&Ident> = sig.params.iter().map(|p| &p.ident).collect();
+    let seed_ty = sig.seed_type();
+    let buf_tys = buffer_types(sig, wrt);
+    let pullback_ty = boxed_pullback(sig, wrt);
+    let ret = return_type(func);
+    let pb = names.fresh("pullback");
+    let kept = names.fresh("kept");
+    let name = &func.sig.ident;
+    let [forward_fn, reverse_fn] = pair.map(|n| Ident::new(n, proc_macro2::Span::call_site()));
+    // The closure's body moves the variables it captured into its own
+    // locals: a captured counter would otherwise be stored back to the
+    // closure at every step of a loop, where its locals stay in registers.
+    let captured = f.vars.iter().enumerate().filter_map(|(i, v)| {
+        let local = v.field.is_none() && matches!(v.origin, Origin::Local | Origin::Result);
+        (local && hoisted(i) && mentions(reverse, &v.ident) > 0).then_some(&v.ident)
+    });
+    let unpack = quote!(#(let mut #captured = #captured;)*);
+    Some(quote! {
+        #[inline]
+        #vis fn #forward_fn #generics (#(#params),*) -> (#ret, #pullback_ty) #where_clause {
+            let ::core::option::Option::Some(#kept) = ::autodiff::__private::keep_pullback() else {
+                return (
+                    #name(#(#args),*),
+                    ::std::boxed::Box::new(|#(#params,)* #seed: #seed_ty, #(#buffers: #buf_tys),*| {
+                        let _ = Self::pullback(#(#args,)* #seed, #(#buffers),*);
+                    }),
+                );
+            };
+            #fields
+            #forward
+            let #result = #value;
+            (#result, ::std::boxed::Box::new(move |#(#params,)* #seed: #seed_ty, #(#buffers: #buf_tys),*| {
+                let _ = &#kept;
+                #unpack
+                #prologue
+                #fields
+                #reverse
+            }))
+        }
+
+        #[inline]
+        #vis fn #reverse_fn #generics (#pb: #pullback_ty, #(#params,)* #seed: #seed_ty, #(#buffers: #buf_tys),*) #where_clause {
+            #pb(#(#args,)* #seed, #(#buffers),*)
+        }
+    })
+}
+
+/// The type of a split pullback: a boxed closure taking the arguments
+/// again, the seed and the buffers.
+pub(super) fn boxed_pullback(sig: &Signature, wrt: &[bool]) -> TokenStream {
+    let tys = sig.params.iter().map(|p| &p.ty);
+    let seed_ty = sig.seed_type();
+    let buf_tys = buffer_types(sig, wrt);
+    quote!(::std::boxed::Box<dyn ::core::ops::FnOnce(#(#tys,)* #seed_ty, #(#buf_tys),*)>)
+}
+
+pub(super) fn return_type(func: &syn::ItemFn) -> TokenStream {
+    match &func.sig.output {
+        syn::ReturnType::Type(_, t) => quote!(#t),
+        syn::ReturnType::Default => quote!(()),
+    }
+}
+
+/// `::<T, N>` for the type and const parameters of `func`, if any.
+pub(super) fn turbofish(func: &syn::ItemFn) -> Option<TokenStream> {
+    let params: Vec<&Ident> = func
+        .sig
+        .generics
+        .params
+        .iter()
+        .filter_map(|g| match g {
+            syn::GenericParam::Type(t) => Some(&t.ident),
+            syn::GenericParam::Const(c) => Some(&c.ident),
+            syn::GenericParam::Lifetime(_) => None,
+        })
+        .collect();
+    (!params.is_empty()).then(|| quote!(::<#(#params),*>))
+}
+
+/// `forward_kept` and `reverse_kept` as `forward` and `reverse`, whose
+/// pullback (of type `pb_ty`) already keeps what the reverse sweep reads,
+/// or is cheaper than keeping it (a preaccumulated one).
+pub(super) fn kept_aliases(
+    func: &syn::ItemFn,
+    sig: &Signature,
+    seed: &Ident,
+    buffers: &[Ident],
+    wrt: &[bool],
+    pb: &Ident,
+    pb_ty: TokenStream,
+) -> TokenStream {
+    let vis = &func.vis;
+    let generics = &func.sig.generics;
+    let where_clause = &generics.where_clause;
+    let params = sig.typed_params();
+    let args: Vec<&Ident> = sig.params.iter().map(|p| &p.ident).collect();
+    let seed_ty = sig.seed_type();
+    let buf_tys = buffer_types(sig, wrt);
+    let ret = return_type(func);
+    let tf = turbofish(func);
+    quote! {
+        #[inline(always)]
+        #vis fn forward_kept #generics (#(#params),*) -> (#ret, #pb_ty) #where_clause {
+            Self::forward #tf (#(#args),*)
+        }
+
+        #[inline(always)]
+        #vis fn reverse_kept #generics (#pb: #pb_ty, #(#params,)* #seed: #seed_ty, #(#buffers: #buf_tys),*) #where_clause {
+            Self::reverse #tf (#pb, #(#args,)* #seed, #(#buffers),*)
+        }
+    }
+}
+
+/// Whether `f` calls a differentiated function. Only such functions are
+/// split: a leaf is cheaper to run again (its pullback inlines, and nothing
+/// of it stays allocated until the reverse sweep), while running a caller
+/// again would run its callees again too, once more per level of calls.
+pub(super) fn calls_others(f: &Func) -> bool {
+    let mut found = false;
+    crate::ir::visit(&f.body, &mut |s| {
+        let mut check =
+            |e: &crate::ir::Expr| e.each(&mut |x| found |= matches!(x, crate::ir::Expr::Call(_)));
+        match s {
+            Stmt::Let { init: Some(e), .. }
+            | Stmt::Assign { value: e, .. }
+            | Stmt::Push { value: e, .. }
+            | Stmt::Eval(e) => check(e),
+            _ => {}
+        }
+    });
+    found
+}
+
+/// `f` with its body wrapped in `if true { .. }`.
+pub(super) fn as_branch(f: &Func) -> Func {
+    let mut vars = f.vars.clone();
+    for v in &mut vars {
+        v.ctx.nested = true;
+    }
+    // The result is declared before the branch, where it is returned.
+    let (mut body, mut then_b) = (Vec::new(), Vec::new());
+    for s in &f.body {
+        match s {
+            Stmt::Let { var, init } if f.vars[*var].origin == Origin::Result => {
+                body.push(Stmt::Let {
+                    var: *var,
+                    init: None,
+                });
+                if let Some(e) = init {
+                    then_b.push(Stmt::Assign {
+                        place: Place::Var(*var),
+                        op: AssignOp::Set,
+                        value: e.clone(),
+                        span: proc_macro2::Span::call_site(),
+                    });
+                }
+            }
+            _ => then_b.push(s.clone()),
+        }
+    }
+    body.push(Stmt::If {
+        cond: Passive {
+            expr: syn::parse_quote!(true),
+            reads: Vec::new(),
+        },
+        then_b,
+        else_b: Vec::new(),
+    });
+    Func {
+        vars,
+        body,
+        result: f.result,
+        outputs: f.outputs.clone(),
+        exit_flag: f.exit_flag,
+    }
+}
+
+/// Whether the returned closure can be free of the arguments' lifetimes:
+/// no lifetimes, `impl` types, `&mut` or `mut` parameters, and an owned
+/// result.
+pub(super) fn splittable_signature(func: &syn::ItemFn) -> bool {
+    // The closure is boxed as `dyn FnOnce + 'static`, which a generic type
+    // might not be.
+    if !func.sig.generics.params.is_empty() {
+        return false;
+    }
+    let plain_params = func.sig.inputs.iter().all(|a| match a {
+        syn::FnArg::Typed(t) => {
+            matches!(&*t.pat, syn::Pat::Ident(i) if i.mutability.is_none() && i.by_ref.is_none())
+                && !borrows_or_hides(&quote!(#t), true)
+        }
+        syn::FnArg::Receiver(_) => false,
+    });
+    let out = &func.sig.output;
+    plain_params && !borrows_or_hides(&quote!(#out), false)
+}
+
+/// Whether `tokens` name a lifetime, an `impl` type, or a reference
+/// (`&mut` only, if `shared_ok`).
+fn borrows_or_hides(tokens: &TokenStream, shared_ok: bool) -> bool {
+    let mut prev_amp = false;
+    for t in tokens.clone() {
+        let hit = match &t {
+            proc_macro2::TokenTree::Punct(p) if p.as_char() == '\'' => true,
+            proc_macro2::TokenTree::Punct(p) if p.as_char() == '&' && !shared_ok => true,
+            proc_macro2::TokenTree::Ident(i) if i == "impl" || i == "dyn" => true,
+            proc_macro2::TokenTree::Ident(i) if i == "mut" && prev_amp => true,
+            proc_macro2::TokenTree::Group(g) => borrows_or_hides(&g.stream(), shared_ok),
+            _ => false,
+        };
+        if hit {
+            return true;
+        }
+        prev_amp = matches!(&t, proc_macro2::TokenTree::Punct(p) if p.as_char() == '&');
+    }
+    false
+}
