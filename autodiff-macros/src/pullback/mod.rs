@@ -66,7 +66,7 @@ use crate::ir::Func;
 use crate::names::Names;
 use crate::parts::{parts, Parts, Want};
 use crate::signature::{Kind, Signature};
-use proc_macro2::{Ident, TokenStream};
+use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 use rerun::rerun;
 use split::{as_branch, boxed_pullback, calls_others, kept_aliases, split, splittable_signature};
@@ -284,6 +284,81 @@ pub fn custom(
         |_| None,
     );
     wrap(func, quote!(#[inline] #head { #body } #rerun))
+}
+
+/// The pieces of `func`'s signature that each companion function repeats.
+struct Pieces<'f> {
+    vis: &'f syn::Visibility,
+    name: &'f Ident,
+    generics: &'f syn::Generics,
+    where_clause: &'f Option<syn::WhereClause>,
+    params: Vec<TokenStream>,
+    args: Vec<&'f Ident>,
+    seed_ty: TokenStream,
+    buf_tys: Vec<TokenStream>,
+    ret: TokenStream,
+    /// `::<T, N>` for its type and const parameters, if any.
+    turbofish: Option<TokenStream>,
+}
+
+impl<'f> Pieces<'f> {
+    fn new(func: &'f syn::ItemFn, sig: &'f Signature, wrt: &[bool]) -> Pieces<'f> {
+        let generics = &func.sig.generics;
+        let turbofish: Vec<&Ident> = generics
+            .params
+            .iter()
+            .filter_map(|g| match g {
+                syn::GenericParam::Type(t) => Some(&t.ident),
+                syn::GenericParam::Const(c) => Some(&c.ident),
+                syn::GenericParam::Lifetime(_) => None,
+            })
+            .collect();
+        Pieces {
+            vis: &func.vis,
+            name: &func.sig.ident,
+            generics,
+            where_clause: &generics.where_clause,
+            params: sig.typed_params(),
+            args: sig.params.iter().map(|p| &p.ident).collect(),
+            seed_ty: sig.seed_type(),
+            buf_tys: buffer_types(sig, wrt),
+            ret: match &func.sig.output {
+                syn::ReturnType::Type(_, t) => quote!(#t),
+                syn::ReturnType::Default => quote!(()),
+            },
+            turbofish: (!turbofish.is_empty()).then(|| quote!(::<#(#turbofish),*>)),
+        }
+    }
+
+    /// `fn name(<params>) -> (R, PB)`: a `forward` returning a pullback of
+    /// type `pb_ty`.
+    fn forward_head(&self, name: &str, pb_ty: &TokenStream) -> TokenStream {
+        let (vis, generics, where_clause) = (self.vis, self.generics, self.where_clause);
+        let (name, params, ret) = (Ident::new(name, Span::call_site()), &self.params, &self.ret);
+        quote!(#vis fn #name #generics (#(#params),*) -> (#ret, #pb_ty) #where_clause)
+    }
+
+    /// `fn name(pb: PB, <params>, seed, <buffers>)`: the `reverse` taking it.
+    fn reverse_head(
+        &self,
+        name: &str,
+        pb: &Ident,
+        pb_ty: &TokenStream,
+        seed: &Ident,
+        buffers: &[Ident],
+    ) -> TokenStream {
+        let (vis, generics, where_clause) = (self.vis, self.generics, self.where_clause);
+        let name = Ident::new(name, Span::call_site());
+        let rest = self.reverse_params(seed, buffers);
+        quote!(#vis fn #name #generics (#pb: #pb_ty, #rest) #where_clause)
+    }
+
+    /// `<params>, seed: S, <buffers>: Option<&mut B>..`: what a pullback
+    /// takes after the arguments' values.
+    fn reverse_params(&self, seed: &Ident, buffers: &[Ident]) -> TokenStream {
+        let (params, seed_ty, buf_tys) = (&self.params, &self.seed_ty, &self.buf_tys);
+        quote!(#(#params,)* #seed: #seed_ty, #(#buffers: #buf_tys),*)
+    }
 }
 
 /// Names for the seed and one buffer per parameter.

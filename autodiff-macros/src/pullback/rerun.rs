@@ -2,8 +2,8 @@
 //! runs it, `reverse` runs its reverse sweep again from the arguments, or a
 //! scalar function's preaccumulated partial derivatives.
 
-use super::buffer_types;
-use super::split::{kept_aliases, return_type, turbofish};
+use super::split::kept_aliases;
+use super::{buffer_types, Pieces};
 use crate::names::Names;
 use crate::signature::{Kind, Signature};
 use proc_macro2::{Ident, TokenStream};
@@ -26,16 +26,8 @@ pub(super) fn rerun(
     reverse_body: impl FnOnce(&mut Names) -> Option<TokenStream>,
     kept: impl FnOnce(&mut Names) -> Option<TokenStream>,
 ) -> TokenStream {
-    let vis = &func.vis;
-    let name = &func.sig.ident;
-    let generics = &func.sig.generics;
-    let where_clause = &generics.where_clause;
-    let params = sig.typed_params();
-    let args: Vec<&Ident> = sig.params.iter().map(|p| &p.ident).collect();
-    let seed_ty = sig.seed_type();
-    let buf_tys = buffer_types(sig, wrt);
-    let turbofish = turbofish(func);
-    let ret = return_type(func);
+    let p = Pieces::new(func, sig, wrt);
+    let (name, args, turbofish) = (p.name, &p.args, &p.turbofish);
     let pb = names.fresh("pullback");
     if !stub {
         if let Some((pair, pb_ty)) = preaccumulated(func, sig, seed, buffers, wrt, &pb, names) {
@@ -52,6 +44,9 @@ pub(super) fn rerun(
     };
     let reverse_body = reverse_body(names)
         .unwrap_or_else(|| quote!(let _ = Self::pullback(#(#args,)* #seed, #(#buffers),*);));
+    let unit = quote!(());
+    let forward_head = p.forward_head("forward", &unit);
+    let reverse_head = p.reverse_head("reverse", &pb, &unit, seed, buffers);
     let kept = match kept(names) {
         Some(pair) => pair,
         None => kept_aliases(func, sig, seed, buffers, wrt, &pb, quote!(())),
@@ -60,12 +55,12 @@ pub(super) fn rerun(
         #kept
 
         #[inline]
-        #vis fn forward #generics (#(#params),*) -> (#ret, ()) #where_clause {
+        #forward_head {
             #run
         }
 
         #[inline]
-        #vis fn reverse #generics (#pb: (), #(#params,)* #seed: #seed_ty, #(#buffers: #buf_tys),*) #where_clause {
+        #reverse_head {
             #reverse_body
         }
     }

@@ -4,7 +4,7 @@
 //! calls of a fused iteration use (`kept_aliases`), and which functions
 //! can be split at all.
 
-use super::buffer_types;
+use super::{buffer_types, Pieces};
 use crate::ir::{AssignOp, Func, Origin, Passive, Place, Stmt};
 use crate::names::Names;
 use crate::parts::Parts;
@@ -58,19 +58,14 @@ pub(super) fn split(
         (true, Ok(v)) => quote!(::core::clone::Clone::clone(&#v)),
         (true, Err(_)) => return None,
     };
-    let vis = &func.vis;
-    let generics = &func.sig.generics;
-    let where_clause = &generics.where_clause;
-    let params = sig.typed_params();
-    let args: Vec<&Ident> = sig.params.iter().map(|p| &p.ident).collect();
-    let seed_ty = sig.seed_type();
-    let buf_tys = buffer_types(sig, wrt);
+    let p = Pieces::new(func, sig, wrt);
+    let (name, args) = (p.name, &p.args);
     let pullback_ty = boxed_pullback(sig, wrt);
-    let ret = return_type(func);
     let pb = names.fresh("pullback");
     let kept = names.fresh("kept");
-    let name = &func.sig.ident;
-    let [forward_fn, reverse_fn] = pair.map(|n| Ident::new(n, proc_macro2::Span::call_site()));
+    let forward_head = p.forward_head(pair[0], &pullback_ty);
+    let reverse_head = p.reverse_head(pair[1], &pb, &pullback_ty, seed, buffers);
+    let closure_params = p.reverse_params(seed, buffers);
     // The closure's body moves the variables it captured into its own
     // locals: a captured counter would otherwise be stored back to the
     // closure at every step of a loop, where its locals stay in registers.
@@ -81,11 +76,11 @@ pub(super) fn split(
     let unpack = quote!(#(let mut #captured = #captured;)*);
     Some(quote! {
         #[inline]
-        #vis fn #forward_fn #generics (#(#params),*) -> (#ret, #pullback_ty) #where_clause {
+        #forward_head {
             let ::core::option::Option::Some(#kept) = ::autodiff::__private::keep_pullback() else {
                 return (
                     #name(#(#args),*),
-                    ::std::boxed::Box::new(|#(#params,)* #seed: #seed_ty, #(#buffers: #buf_tys),*| {
+                    ::std::boxed::Box::new(|#closure_params| {
                         let _ = Self::pullback(#(#args,)* #seed, #(#buffers),*);
                     }),
                 );
@@ -93,7 +88,7 @@ pub(super) fn split(
             #fields
             #forward
             let #result = #value;
-            (#result, ::std::boxed::Box::new(move |#(#params,)* #seed: #seed_ty, #(#buffers: #buf_tys),*| {
+            (#result, ::std::boxed::Box::new(move |#closure_params| {
                 let _ = &#kept;
                 #unpack
                 #prologue
@@ -103,7 +98,7 @@ pub(super) fn split(
         }
 
         #[inline]
-        #vis fn #reverse_fn #generics (#pb: #pullback_ty, #(#params,)* #seed: #seed_ty, #(#buffers: #buf_tys),*) #where_clause {
+        #reverse_head {
             #pb(#(#args,)* #seed, #(#buffers),*)
         }
     })
@@ -118,29 +113,6 @@ pub(super) fn boxed_pullback(sig: &Signature, wrt: &[bool]) -> TokenStream {
     quote!(::std::boxed::Box<dyn ::core::ops::FnOnce(#(#tys,)* #seed_ty, #(#buf_tys),*)>)
 }
 
-pub(super) fn return_type(func: &syn::ItemFn) -> TokenStream {
-    match &func.sig.output {
-        syn::ReturnType::Type(_, t) => quote!(#t),
-        syn::ReturnType::Default => quote!(()),
-    }
-}
-
-/// `::<T, N>` for the type and const parameters of `func`, if any.
-pub(super) fn turbofish(func: &syn::ItemFn) -> Option<TokenStream> {
-    let params: Vec<&Ident> = func
-        .sig
-        .generics
-        .params
-        .iter()
-        .filter_map(|g| match g {
-            syn::GenericParam::Type(t) => Some(&t.ident),
-            syn::GenericParam::Const(c) => Some(&c.ident),
-            syn::GenericParam::Lifetime(_) => None,
-        })
-        .collect();
-    (!params.is_empty()).then(|| quote!(::<#(#params),*>))
-}
-
 /// `forward_kept` and `reverse_kept` as `forward` and `reverse`, whose
 /// pullback (of type `pb_ty`) already keeps what the reverse sweep reads,
 /// or is cheaper than keeping it (a preaccumulated one).
@@ -153,23 +125,18 @@ pub(super) fn kept_aliases(
     pb: &Ident,
     pb_ty: TokenStream,
 ) -> TokenStream {
-    let vis = &func.vis;
-    let generics = &func.sig.generics;
-    let where_clause = &generics.where_clause;
-    let params = sig.typed_params();
-    let args: Vec<&Ident> = sig.params.iter().map(|p| &p.ident).collect();
-    let seed_ty = sig.seed_type();
-    let buf_tys = buffer_types(sig, wrt);
-    let ret = return_type(func);
-    let tf = turbofish(func);
+    let p = Pieces::new(func, sig, wrt);
+    let (args, tf) = (&p.args, &p.turbofish);
+    let forward_head = p.forward_head("forward_kept", &pb_ty);
+    let reverse_head = p.reverse_head("reverse_kept", pb, &pb_ty, seed, buffers);
     quote! {
         #[inline(always)]
-        #vis fn forward_kept #generics (#(#params),*) -> (#ret, #pb_ty) #where_clause {
+        #forward_head {
             Self::forward #tf (#(#args),*)
         }
 
         #[inline(always)]
-        #vis fn reverse_kept #generics (#pb: #pb_ty, #(#params,)* #seed: #seed_ty, #(#buffers: #buf_tys),*) #where_clause {
+        #reverse_head {
             Self::reverse #tf (#pb, #(#args,)* #seed, #(#buffers),*)
         }
     }
