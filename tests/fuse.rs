@@ -401,6 +401,76 @@ fn read_after(x: &[f64]) -> f64 {
     total + 2.0 * last[0]
 }
 
+/// `Σ vᵢ²`.
+#[differentiate]
+fn sum_of_squares(v: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..v.len() {
+        s += v[i] * v[i];
+    }
+    s
+}
+
+/// Buffers the iteration writes whole first, and then again: an element
+/// after a read of it (its old value is restored for that read), a push,
+/// or a longer whole value (both carry into the next iteration).
+#[differentiate]
+fn element_written_again(x: &[f64]) -> f64 {
+    let k = x.len();
+    let mut b = vec![0.0; k];
+    let mut total = 0.0;
+    for i in 0..k {
+        for c in 0..k {
+            b[c] = x[i] * x[c];
+        }
+        let s = sum_of_squares(&b);
+        b[1] = x[i].cos() * x[0];
+        total += s * x[i] + sum_of_squares(&b) + b[0] * b[1];
+    }
+    total
+}
+
+#[differentiate]
+fn pushed_to(x: &[f64]) -> f64 {
+    let k = x.len();
+    let mut b = vec![0.0; k];
+    let mut total = 0.0;
+    for i in 0..k {
+        for c in 0..k {
+            b[c] = x[i] * x[c];
+        }
+        total += sum_of_squares(&b);
+        b.push(x[i].sin());
+    }
+    total
+}
+
+#[differentiate]
+fn reassigned_longer(x: &[f64]) -> f64 {
+    let k = x.len();
+    let mut b = vec![0.0; k];
+    let mut total = 0.0;
+    for i in 0..k {
+        for c in 0..k {
+            b[c] = x[i] * x[c];
+        }
+        total += sum_of_squares(&b);
+        b = vec![x[i].sin(); k + 1];
+    }
+    total
+}
+
+#[test]
+fn buffers_written_again_are_not_scratch() {
+    let x = [0.4, -1.3, 2.2, 0.1];
+    let (_, g) = element_written_again_grad(&x);
+    check(element_written_again, &x, &g);
+    let (_, g) = pushed_to_grad(&x);
+    check(pushed_to, &x, &g);
+    let (_, g) = reassigned_longer_grad(&x);
+    check(reassigned_longer, &x, &g);
+}
+
 #[test]
 fn buffers_that_carry_values_are_not_scratch() {
     let x = [0.4, -1.3, 2.2, 0.1];
@@ -416,4 +486,37 @@ fn buffers_that_carry_values_are_not_scratch() {
     check(read_in_the_write_loop, &x, &g);
     let (_, g) = read_after_grad(&x);
     check(read_after, &x, &g);
+}
+
+/// A leaf whose local is a slice parameter's `.clone()`, which is the
+/// reference: its kept pullback cannot hold it past the call, so it runs
+/// again instead (and still compiles), here in a fused loop.
+#[differentiate(wrt(x))]
+#[allow(noop_method_call)]
+fn cloned_weights(x: &[f64], w: &[f64]) -> f64 {
+    let ww = w.clone();
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        s += ww[i] * x[i].sin();
+    }
+    s
+}
+
+/// A caller of it with a cloned slice of its own.
+#[differentiate(wrt(x))]
+#[allow(noop_method_call)]
+fn calls_with_clones(x: &[f64], w: &[f64]) -> f64 {
+    let v = x.clone();
+    let mut total = 0.0;
+    for c in 0..x.len() {
+        total += cloned_weights(v, w) * x[c];
+    }
+    total
+}
+
+#[test]
+fn locals_that_borrow_an_argument() {
+    let (x, w) = ([0.4, -1.3, 2.2], [0.5, 1.5, -0.7]);
+    let (_, g) = calls_with_clones_grad(&x, &w);
+    check(|x| calls_with_clones(x, &w), &x, &g);
 }

@@ -18,7 +18,8 @@
 //! the buffer is a loop `for c in 0..len` over the buffer's length as its
 //! `vec![e; len]` wrote it (`len` reading only variables that never
 //! change), whose body assigns `buffer[c]` unconditionally and mentions
-//! the buffer nowhere else.
+//! the buffer nowhere else; and nothing else in the body writes the
+//! buffer (no push, no whole assignment, no second write of an element).
 
 use crate::activity::Analysis;
 use crate::ir::*;
@@ -63,6 +64,16 @@ fn overwritten_first(body: &[Stmt], b: VarId, len: &Passive) -> bool {
     let Some(first) = body.iter().find(|s| mentions(s, b)) else {
         return false;
     };
+    // Nothing else in the body writes it: a push or a whole assignment
+    // would carry into the next iteration, and an element written again
+    // after a read needs its old value restored for that read.
+    let mut writes = 0;
+    visit(body, &mut |s| {
+        writes += usize::from(matches!(s.assignment(), Some((v, _)) if v == b));
+    });
+    if writes != 1 {
+        return false;
+    }
     let Stmt::For {
         var: Some(c),
         iter,

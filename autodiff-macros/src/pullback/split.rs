@@ -5,7 +5,9 @@
 //! can be split at all.
 
 use super::{buffer_types, Pieces};
-use crate::ir::{AssignOp, Func, Origin, Passive, Place, Stmt};
+use crate::ir::{
+    visit, AssignOp, CopyKind, Expr, Func, Origin, Passive, Place, Shape, Stmt, VarId,
+};
 use crate::names::Names;
 use crate::parts::Parts;
 use crate::reverse::mentions;
@@ -37,10 +39,10 @@ pub(super) fn split(
         reverse,
         value,
     } = parts;
-    let borrows = f.vars.iter().any(|v| {
+    let borrows = f.vars.iter().enumerate().any(|(i, v)| {
         v.field.is_none()
             && matches!(v.origin, Origin::Local | Origin::Result)
-            && (v.maybe_ref || v.is_reference())
+            && (v.maybe_ref || v.is_reference() || !owns(f, i, 0))
             && mentions(reverse, &v.ident) > 0
     });
     if borrows {
@@ -102,6 +104,47 @@ pub(super) fn split(
             #pb(#(#args,)* #seed, #(#buffers),*)
         }
     })
+}
+
+/// Whether the local `v` surely owns its value, so that a closure may keep
+/// it past the call: a scalar, a declared type without references, or
+/// whole values that are fresh buffers or copies of owned ones. A slice
+/// parameter's `.clone()` is the reference, not a copy.
+fn owns(f: &Func, v: VarId, depth: usize) -> bool {
+    let var = &f.vars[v];
+    if var.shape == Shape::Scalar || var.origin == Origin::Result {
+        return true;
+    }
+    if let Some(ty) = &var.ty {
+        return !quote!(#ty).to_string().contains('&');
+    }
+    let owned_expr = |e: &Expr| match e {
+        // A differentiated function returns no reference.
+        Expr::Splat { .. } | Expr::List { .. } | Expr::Empty(_) | Expr::Call(_) => true,
+        Expr::Copy(_, CopyKind::Owned, _) => true,
+        Expr::Copy(inner, _, _) => match **inner {
+            // An element of a buffer of buffers, cloned.
+            Expr::Index(..) => true,
+            Expr::Var(u, _) => match f.vars[u].origin {
+                Origin::Param(_) => !f.vars[u].is_reference() && !f.vars[u].maybe_ref,
+                Origin::Local => depth < 8 && owns(f, u, depth + 1),
+                _ => false,
+            },
+            _ => false,
+        },
+        _ => false,
+    };
+    let mut all = true;
+    visit(&f.body, &mut |s| match s {
+        Stmt::Let { var, init: Some(e) } if *var == v => all &= owned_expr(e),
+        Stmt::Assign {
+            place: Place::Var(w),
+            value,
+            ..
+        } if *w == v => all &= owned_expr(value),
+        _ => {}
+    });
+    all
 }
 
 /// The type of a split pullback: a boxed closure taking the arguments
