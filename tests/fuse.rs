@@ -8,6 +8,15 @@ mod common;
 use autodiff::differentiate;
 use common::check;
 
+/// Asserts that `d`, a vector-Jacobian product with seed `seed`, is the
+/// gradient `g` scaled by it: the seed reaches the fused adjoints.
+#[track_caller]
+fn scaled_by(d: &[f64], g: &[f64], seed: f64) {
+    for (a, b) in d.iter().zip(g) {
+        assert!((a - seed * b).abs() <= 1e-12 * b.abs().max(1.0));
+    }
+}
+
 /// Straight-line body, the sum returned as is: a smoothed total variation.
 #[differentiate]
 fn variation(x: &[f64]) -> f64 {
@@ -27,9 +36,7 @@ fn a_returned_sum() {
     // The seed scales the fused adjoint too.
     let mut d = [0.0; 5];
     variation_vjp(&x, 2.5, &mut d);
-    for (a, b) in d.iter().zip(&g) {
-        assert!((a - 2.5 * b).abs() <= 1e-12 * b.abs().max(1.0));
-    }
+    scaled_by(&d, &g, 2.5);
 }
 
 /// Two sums, one added and one subtracted, with literal factors and a
@@ -52,9 +59,7 @@ fn sums_with_factors() {
     check(|x| two_sums(x, 1.5), &x, &g);
     let mut d = [0.0; 4];
     two_sums_vjp(&x, 1.5, -0.75, &mut d);
-    for (a, b) in d.iter().zip(&g) {
-        assert!((a + 0.75 * b).abs() <= 1e-12 * b.abs().max(1.0));
-    }
+    scaled_by(&d, &g, -0.75);
 }
 
 /// A body with a replayed inner loop and a carried constant of its own
@@ -178,9 +183,7 @@ fn a_loop_in_a_branch() {
         check(|x| sum_in_a_branch(x, short), &x, &g);
         let mut d = [0.0; 4];
         sum_in_a_branch_vjp(&x, short, 1.5, &mut d);
-        for (a, b) in d.iter().zip(&g) {
-            assert!((a - 1.5 * b).abs() <= 1e-12 * b.abs().max(1.0));
-        }
+        scaled_by(&d, &g, 1.5);
     }
 }
 
@@ -221,9 +224,7 @@ fn calls_with_a_known_seed() {
     check(|x| joint_calls(x, 0.7), &x, &g);
     let mut d = [0.0; 5];
     joint_calls_vjp(&x, 0.7, -0.5, &mut d);
-    for (a, b) in d.iter().zip(&g) {
-        assert!((a + 0.5 * b).abs() <= 1e-12 * b.abs().max(1.0));
-    }
+    scaled_by(&d, &g, -0.5);
 }
 
 /// Calls that keep their pullbacks in a fused body, next to a joint one
@@ -303,9 +304,7 @@ fn a_scratch_buffer_each_iteration_overwrites() {
     check(|mu| mixture(mu, &points, 3), &mu, &g);
     let mut d = [0.0; 3];
     mixture_vjp(&mu, &points, 3, -1.5, &mut d);
-    for (a, b) in d.iter().zip(&g) {
-        assert!((a + 1.5 * b).abs() <= 1e-12 * b.abs().max(1.0));
-    }
+    scaled_by(&d, &g, -1.5);
 }
 
 /// Buffers declared before a loop that carry values from one iteration to
