@@ -227,8 +227,8 @@
 //!
 //! A buffer declared before such a loop does not stop it being fused when
 //! each iteration overwrites it whole before reading it (a loop over its
-//! length assigning every element) and nothing after the loop reads it:
-//! it is the iteration's scratch. The other calls of a fused iteration
+//! length assigning every element), nothing else in the loop writes it,
+//! and nothing after the loop reads it: it is the iteration's scratch. The other calls of a fused iteration
 //! keep what their reverse sweeps read until the iteration ends, so none
 //! runs twice:
 //!
