@@ -274,18 +274,6 @@ pub fn analyse_with(func: &Func, wrt: &[bool], fuse: bool) -> Analysis {
             && (an.needed[i] || referenced[i] || (an.active[i] && v.shape != Shape::Scalar));
     }
     (an.restores, an.replayed) = crate::restores::analyse(func, &an);
-    // No reverse step reads a scratch buffer's old values: each fused
-    // iteration's reverse code runs before the next one overwrites it.
-    let scratch: Vec<VarId> = an.fused.values().flat_map(|f| f.scratch.clone()).collect();
-    if !scratch.is_empty() {
-        visit(&func.body, &mut |s| {
-            if let Stmt::Assign { place, value, .. } = s {
-                if scratch.contains(&place.var()) {
-                    an.restores.remove(&crate::restores::key(value));
-                }
-            }
-        });
-    }
     an
 }
 

@@ -78,6 +78,10 @@ struct Order<'a> {
     /// Overwrites inside replayed and checkpointed loops that their own
     /// iteration restores.
     in_replay: HashSet<usize>,
+    /// Scratch buffers of fused loops (`fuse::scratch`): no reverse step
+    /// reads their old values, since each fused iteration's reverse code
+    /// runs before the next one overwrites them.
+    scratch: Vec<VarId>,
 }
 
 impl<'a> Order<'a> {
@@ -95,6 +99,7 @@ impl<'a> Order<'a> {
             first_shape_read: vec![usize::MAX; func.vars.len()],
             writes: Vec::new(),
             in_replay: HashSet::new(),
+            scratch: an.fused.values().flat_map(|f| f.scratch.clone()).collect(),
         };
         o.block(&func.body, false);
         let mut saves = std::mem::take(&mut o.in_replay);
@@ -138,7 +143,8 @@ impl<'a> Order<'a> {
             let (reads, shapes) = self.reverse_reads(s);
             self.record(&reads, &shapes, at, &[]);
             if let Some((var, value)) = s.assignment() {
-                if !matches!(s, Stmt::Push { .. }) && self.an.needed[var] {
+                let saved = self.an.needed[var] && !self.scratch.contains(&var);
+                if !matches!(s, Stmt::Push { .. }) && saved {
                     self.writes.push(Write {
                         var,
                         element: matches!(

@@ -21,14 +21,14 @@
 //! reaching the result by copies on the way out (`value = total`). The
 //! buffers its body declares at its top, and the scratch buffers each
 //! iteration overwrites before reading (`scratch`), have their adjoints
-//! sized once per iteration. A call in the body whose seed is then known before it runs
-//! (`total += sign * a[c] * det(&minor, m)`) runs joint: its pullback
-//! returns the value and adds the gradient at once, so nothing of it is
-//! kept (`joint_calls`). A recursion written this way (the determinant by
-//! minors) is one pass at every level, as a hand-written gradient is. The
-//! other calls keep their pullbacks only until the iteration ends, so even
-//! a leaf keeps what its reverse sweep reads instead of running again
-//! (`Call::forward_kept`).
+//! sized once per iteration. A call in the body whose seed is then known
+//! before it runs (`total += sign * a[c] * det(&minor, m)`) runs joint: its
+//! pullback returns the value and adds the gradient at once, so nothing of
+//! it is kept (`joint_calls`). A recursion written this way (the
+//! determinant by minors) is one pass at every level, as a hand-written
+//! gradient is. The other calls keep their pullbacks only until the
+//! iteration ends, so even a leaf keeps what its reverse sweep reads
+//! instead of running again (`Call::forward_kept`).
 //!
 //! The iteration's code is that of a replayed loop (`Ctx::ITERATION`):
 //! constants the loop carries (`power *= t`) are set back to their values at

@@ -88,7 +88,7 @@ pub struct Gen<'a> {
     joint: std::collections::HashMap<usize, Vec<VarId>>,
     /// In a fused iteration, whose pullbacks live until it ends: calls keep
     /// what their reverse sweeps read (`Call::forward_kept`).
-    pub(crate) keep_calls: bool,
+    keep_calls: bool,
     /// The cotangent of the expression `anf` splits next, when the forward
     /// code knows it (a joint call's seed).
     pub linear_seed: Option<TokenStream>,
