@@ -537,9 +537,17 @@ impl Lower<'_> {
                         Some(self.hidden_value(value, a.span()))
                     }
                 };
-                return match inner {
-                    Some(inner) => Expr::Ref(Box::new(inner), a.span()),
-                    None => self.opaque(a, Opaque::Constant),
+                return match (inner, &*r.expr) {
+                    (Some(inner), _) => Expr::Ref(Box::new(inner), a.span()),
+                    // `&x[a..b]`: its gradient would go to a part of `x`'s.
+                    (None, syn::Expr::Index(_)) => self.no_rule(
+                        a,
+                        "this sub-slice passed to a call (only a whole buffer `v` or row `v[i]` \
+                         passes its gradient; copy the part into a local `Vec` first)"
+                            .into(),
+                        a.span(),
+                    ),
+                    (None, _) => self.opaque(a, Opaque::Constant),
                 };
             }
         }
