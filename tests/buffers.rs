@@ -249,3 +249,70 @@ fn whole_rows_overwritten() {
     assert_eq!(v, rows_overwritten(&w, &state));
     check(|p| rows_overwritten(p, &state), &w, &g);
 }
+
+/// Rows overwritten whole by values of another length, their old values
+/// read before and not after: the adjoints take the old lengths back. With
+/// `k = 0` the new row is empty.
+#[differentiate(wrt(x))]
+fn rows_of_another_length(x: &[f64], k: usize) -> f64 {
+    let n = x.len();
+    let mut rows = vec![vec![0.0; n]; 2];
+    for j in 0..n {
+        rows[0][j] = x[j];
+        rows[1][j] = x[j] * x[j];
+    }
+    let mut s = 0.0;
+    for j in 0..n {
+        s += rows[0][j] * rows[1][j];
+    }
+    // A copy of another buffer, then a constant filled in.
+    let a = vec![x[0]; k];
+    rows[0] = a.clone();
+    rows[1] = vec![0.0; k];
+    for j in 0..k {
+        rows[1][j] = x[1] * x[j];
+        s += rows[0][j] * rows[1][j];
+    }
+    s
+}
+
+#[test]
+fn rows_overwritten_by_other_lengths() {
+    let x = [0.4, -0.7, 0.9, 0.2, -0.3];
+    for k in [0, 2, 5] {
+        let (_, gx) = rows_of_another_length_grad(&x, k);
+        check(|x| rows_of_another_length(x, k), &x, &gx);
+    }
+}
+
+/// `Σ aᵢ²`.
+#[differentiate]
+fn sum_of_squares(a: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..a.len() {
+        s += a[i] * a[i];
+    }
+    s
+}
+
+/// A buffer declared in a loop, of another length every iteration and
+/// recomputed in the reverse sweep, read by a call in an inner loop.
+#[differentiate(wrt(x))]
+fn shrinking_in_an_inner_loop(x: &[f64]) -> f64 {
+    let n = x.len();
+    let mut s = 0.0;
+    for i in 0..n {
+        let a = vec![x[i]; n - i];
+        for _ in 0..2 {
+            s = s * 0.5 + sum_of_squares(&a);
+        }
+    }
+    s * s
+}
+
+#[test]
+fn a_recomputed_buffer_of_another_length_each_iteration() {
+    let x = [0.4, -0.7, 0.9, 0.2, -0.3];
+    let (_, gx) = shrinking_in_an_inner_loop_grad(&x);
+    check(shrinking_in_an_inner_loop, &x, &gx);
+}

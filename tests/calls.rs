@@ -385,3 +385,102 @@ fn split_callees_return_their_buffers() {
         &[dx[0], dx[1], dx[2], ds],
     );
 }
+
+/// `a·b + sin a`, element by element.
+#[differentiate]
+fn blend(a: &[f64], b: &[f64]) -> Vec<f64> {
+    let mut z = vec![0.0; a.len()];
+    for i in 0..a.len() {
+        z[i] = a[i] * b[i] + a[i].sin();
+    }
+    z
+}
+
+/// Rows rewritten by calls, of `lengths[t]` elements in iteration `t`: a
+/// call's seed is a copy of a row's adjoint, and a row passed next to
+/// another row of the same variable gets a scratch adjoint. Both copies
+/// live in storage kept from one iteration to the next, which must take
+/// each new length. A row or buffer a call reads and replaces is saved by
+/// moving it out.
+#[differentiate(wrt(x))]
+fn changing_rows(x: &[f64], lengths: &[usize]) -> f64 {
+    let n = x.len();
+    let mut rows = vec![vec![0.0; n]; 2];
+    let mut total = 0.0;
+    for t in 0..lengths.len() {
+        let k = lengths[t];
+        let mut a = vec![0.0; k];
+        for i in 0..k {
+            a[i] = x[i] * x[(i + t) % n];
+        }
+        rows[1] = blend(&a, &a);
+        rows[0] = blend(&rows[1], &a);
+        rows[1] = blend(&rows[0], &rows[1]);
+        a = blend(&a, &rows[1]);
+        for i in 0..k {
+            total += rows[1][i] * x[(i + 1) % n] + a[i];
+        }
+    }
+    total
+}
+
+/// The same, its calls one loop deeper: the outer loop is taped, not
+/// checkpointed (`changing_rows`'s is).
+#[differentiate(wrt(x))]
+fn changing_rows_nested(x: &[f64], lengths: &[usize]) -> f64 {
+    let n = x.len();
+    let mut rows = vec![vec![0.0; 1]; 2];
+    let mut total = 0.0;
+    for t in 0..lengths.len() {
+        let k = lengths[t];
+        let mut a = vec![0.0; k];
+        for i in 0..k {
+            a[i] = x[i] * x[(i + t) % n];
+        }
+        for _ in 0..2 {
+            rows[1] = blend(&a, &a);
+            rows[0] = blend(&rows[1], &a);
+            rows[1] = blend(&rows[0], &rows[1]);
+            a = blend(&a, &rows[1]);
+            for i in 0..k {
+                a[i] *= 0.5;
+            }
+        }
+        for i in 0..k {
+            total += rows[1][i] * x[(i + 1) % n];
+        }
+    }
+    total
+}
+
+#[test]
+fn temporary_adjoints_take_each_iterations_length() {
+    let x = [0.4, -0.7, 0.9, 0.2, -0.3];
+    let lengths = [1, 4, 0, 2, 5, 3, 3, 1];
+    let (_, gx) = changing_rows_grad(&x, &lengths);
+    check(|x| changing_rows(x, &lengths), &x, &gx);
+    let (_, gx) = changing_rows_nested_grad(&x, &lengths);
+    check(|x| changing_rows_nested(x, &lengths), &x, &gx);
+}
+
+/// A buffer overwritten by a call's result of another length, its old
+/// value read before but not after: its adjoint goes back to the old length.
+#[differentiate(wrt(x))]
+fn regrown(x: &[f64]) -> f64 {
+    let n = x.len();
+    let mut a = vec![0.0; n - 1];
+    for i in 0..n - 1 {
+        a[i] = x[i] * x[i + 1];
+    }
+    let mut y = blend(&a, &a);
+    let s = y[0] * y[1];
+    y = blend(x, x);
+    s + y[n - 1]
+}
+
+#[test]
+fn an_overwritten_buffer_of_another_length() {
+    let x = [0.4, -0.7, 0.9, 0.2];
+    let (_, gx) = regrown_grad(&x);
+    check(regrown, &x, &gx);
+}

@@ -10,7 +10,7 @@
 
 use crate::ir::*;
 use crate::reverse::{CallMode, CallSite, Gen};
-use proc_macro2::TokenStream;
+use proc_macro2::{Ident, TokenStream};
 use quote::{quote, quote_spanned};
 
 /// An expression split into named values, kept for its pullback.
@@ -23,7 +23,7 @@ pub struct Node {
 }
 
 impl Node {
-    fn new(val: TokenStream, kind: NodeKind) -> Node {
+    pub(crate) fn new(val: TokenStream, kind: NodeKind) -> Node {
         Node {
             val,
             kind,
@@ -480,6 +480,23 @@ impl Gen<'_> {
         }
     }
 
+    /// A temporary adjoint `let d = func(&mut pool, x)` (`zero_in`,
+    /// `copy_in`) in the storage of a function-level pool, so that one a
+    /// loop makes every iteration is allocated once. `d` is a reference.
+    ///
+    /// ```text
+    /// let d = zero_like(&v);   →   let mut pool = None;                  // at the top
+    ///                              let d = zero_in(&mut pool, &v);
+    /// ```
+    pub(crate) fn pooled(&mut self, func: &str, x: TokenStream, out: &mut TokenStream) -> Ident {
+        let (pool, d) = (self.names.fresh("pool"), self.names.fresh("d"));
+        let func = Ident::new(func, proc_macro2::Span::call_site());
+        self.decls
+            .extend(quote!(let mut #pool = ::core::option::Option::None;));
+        out.extend(quote!(let #d = ::autodiff::__private::#func(&mut #pool, #x);));
+        d
+    }
+
     /// The reverse of a call: the callee's pullback, with a buffer for each
     /// argument that carries a gradient: the adjoint of a buffer argument
     /// itself, a fresh cotangent for a scalar one, pulled back afterwards.
@@ -519,12 +536,11 @@ impl Gen<'_> {
             let adjoint = match target {
                 _ if matches!(c.kind, NodeKind::Constant) => None,
                 Some((v, adj, val)) if borrowed.contains(&v) => {
-                    let dk = self.names.fresh("d");
-                    out.extend(quote!(let mut #dk = ::autodiff::__private::zero_like(&#val);));
+                    let dk = self.pooled("zero_in", quote!(&#val), out);
                     scratches.extend(
                         quote!(::autodiff::__private::accumulate(&mut #adj[..], &#dk[..]);),
                     );
-                    Some(quote!(#dk))
+                    Some(quote!(*#dk))
                 }
                 Some((v, adj, _)) => {
                     borrowed.push(v);

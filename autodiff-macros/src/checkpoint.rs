@@ -25,7 +25,11 @@
 //! Only top-level `for` loops over a range are checkpointed, and only if
 //! their body can run twice with the same result: it calls no function or
 //! macro but differentiated ones (whose bodies run twice), and it writes no
-//! parameter and pushes to no vector from outside it.
+//! parameter and pushes to no vector from outside it. A body that calls a
+//! differentiated function in an inner loop is not checkpointed: the second
+//! run would tape that call again, so the checkpoint would cost a run and
+//! keep nothing less (a recurrent network's layer loop: its cells' `exp`s
+//! and `tanh`s are most of its time).
 
 use crate::activity::Analysis;
 use crate::ir::*;
@@ -80,13 +84,17 @@ fn checkpoint(
         writes: Vec::new(),
         buffers: Vec::new(),
         ok: true,
+        nested_calls: false,
     };
     if let Some(v) = var {
         walk.local[v] = true;
     }
     walk.block(body, Depth::Top);
-    // Worth it only where the body makes buffers the sweeps would keep.
-    if !walk.ok || walk.buffers.is_empty() {
+    // Worth it only where the body makes buffers the sweeps would keep,
+    // and where its calls become locals of the iteration: a call in an
+    // inner loop is taped by the iteration's second run too, so the
+    // checkpoint would add that run and save no tape.
+    if !walk.ok || walk.buffers.is_empty() || walk.nested_calls {
         return None;
     }
     let Walk {
@@ -131,6 +139,8 @@ struct Walk<'a> {
     writes: Vec<VarId>,
     buffers: Vec<VarId>,
     ok: bool,
+    /// A call to a differentiated function sits in an inner loop.
+    nested_calls: bool,
 }
 
 impl Walk<'_> {
@@ -154,20 +164,20 @@ impl Walk<'_> {
                     }
                 }
                 if let Some(e) = init {
-                    self.expr(e);
+                    self.expr(e, depth);
                 }
             }
             Stmt::Assign { place, value, .. } => {
                 if let Place::Index(_, idx) = place {
                     idx.iter().for_each(|p| self.passive(p));
                 }
-                self.expr(value);
+                self.expr(value, depth);
                 self.writes.push(place.var());
             }
             Stmt::Push { var, value } => {
                 // A push from outside grows what a checkpoint would copy.
                 self.ok &= self.local[*var];
-                self.expr(value);
+                self.expr(value, depth);
             }
             Stmt::If {
                 cond,
@@ -210,9 +220,10 @@ impl Walk<'_> {
         self.reads.extend(&p.reads);
     }
 
-    fn expr(&mut self, e: &Expr) {
+    fn expr(&mut self, e: &Expr, depth: Depth) {
         e.reads(&mut self.reads);
         e.each(&mut |x| {
+            self.nested_calls |= depth == Depth::Loop && matches!(x, Expr::Call(_));
             self.ok &= match x {
                 Expr::Opaque(_, Opaque::NoRule { .. }) => false,
                 Expr::Opaque(p, Opaque::Constant) | Expr::Empty(p) => pure_passive(p),

@@ -11,6 +11,11 @@ pub trait Differentiable {
     type Grad;
     /// A zero gradient with the shape of `self`.
     fn zero_grad(&self) -> Self::Grad;
+    /// Makes `grad` a zero gradient with the shape of `self`, reusing its
+    /// storage where it can (a `Vec` keeps its capacity).
+    fn zero_grad_into(&self, grad: &mut Self::Grad) {
+        *grad = self.zero_grad();
+    }
 }
 
 /// Storage for a gradient: it can be zeroed and accumulated into.
@@ -31,6 +36,26 @@ pub trait Adjoint {
     {
         self.clone_from(like);
         self.set_zero();
+    }
+}
+
+/// An adjoint that becomes zeros of a given length: the adjoint of a buffer
+/// whose old value, of that length, was overwritten by one of another.
+pub trait ZeroLen {
+    /// Becomes `len` zeros (a fixed-size adjoint: zeros of its own size).
+    fn zero_len(&mut self, len: usize);
+}
+
+impl<T: Real> ZeroLen for Vec<T> {
+    fn zero_len(&mut self, len: usize) {
+        self.clear();
+        self.resize(len, T::default());
+    }
+}
+
+impl<T: Real, const N: usize> ZeroLen for [T; N] {
+    fn zero_len(&mut self, _: usize) {
+        *self = [T::default(); N];
     }
 }
 
@@ -56,12 +81,23 @@ impl<T: Differentiable> Differentiable for [T] {
     fn zero_grad(&self) -> Self::Grad {
         self.iter().map(Differentiable::zero_grad).collect()
     }
+    fn zero_grad_into(&self, grad: &mut Self::Grad) {
+        grad.truncate(self.len());
+        for (g, x) in grad.iter_mut().zip(self) {
+            x.zero_grad_into(g);
+        }
+        let kept = grad.len();
+        grad.extend(self[kept..].iter().map(Differentiable::zero_grad));
+    }
 }
 
 impl<T: Differentiable> Differentiable for Vec<T> {
     type Grad = Vec<T::Grad>;
     fn zero_grad(&self) -> Self::Grad {
         self.as_slice().zero_grad()
+    }
+    fn zero_grad_into(&self, grad: &mut Self::Grad) {
+        self.as_slice().zero_grad_into(grad);
     }
 }
 
@@ -76,6 +112,9 @@ impl<T: Differentiable + ?Sized> Differentiable for &T {
     type Grad = T::Grad;
     fn zero_grad(&self) -> Self::Grad {
         (**self).zero_grad()
+    }
+    fn zero_grad_into(&self, grad: &mut Self::Grad) {
+        (**self).zero_grad_into(grad);
     }
 }
 
@@ -125,6 +164,36 @@ impl<T: Adjoint, const N: usize> Adjoint for [T; N] {
 #[inline(always)]
 pub fn zero_like<T: Differentiable + ?Sized>(x: &T) -> T::Grad {
     x.zero_grad()
+}
+
+/// A zero adjoint with the shape of `x`, in the storage `pool` kept from
+/// the last time: a temporary adjoint that a loop needs every iteration
+/// allocates once.
+#[inline]
+pub fn zero_in<'a, T: Differentiable + ?Sized>(
+    pool: &'a mut Option<T::Grad>,
+    x: &T,
+) -> &'a mut T::Grad {
+    match pool {
+        Some(g) => {
+            x.zero_grad_into(g);
+            g
+        }
+        None => pool.insert(x.zero_grad()),
+    }
+}
+
+/// A copy of the adjoint `adj`, in the storage `pool` kept from the last
+/// time (see [`zero_in`]).
+#[inline]
+pub fn copy_in<'a, T: Clone>(pool: &'a mut Option<T>, adj: &T) -> &'a T {
+    match pool {
+        Some(c) => {
+            c.clone_from(adj);
+            c
+        }
+        None => pool.insert(adj.clone()),
+    }
 }
 
 /// Resets the adjoint `adj` to zeros of the shape of `x`, reusing its storage.
@@ -183,7 +252,7 @@ fn len_mismatch(buffer: &str, of: &str, buffer_len: usize, expected: usize) -> !
 
 #[cfg(test)]
 mod tests {
-    use super::reset_like;
+    use super::{copy_in, reset_like, zero_in, ZeroLen};
 
     #[test]
     fn reset_like_takes_the_shape_and_reuses_storage() {
@@ -201,5 +270,38 @@ mod tests {
         let mut rows = vec![vec![1.0; 4], vec![2.0]];
         reset_like(&mut rows, &vec![vec![7.0; 2], vec![8.0; 3], vec![9.0]]);
         assert_eq!(rows, vec![vec![0.0; 2], vec![0.0; 3], vec![0.0]]);
+    }
+
+    #[test]
+    fn pooled_adjoints_take_the_shape_and_keep_their_storage() {
+        let mut pool = None;
+        zero_in(&mut pool, &vec![vec![1.0; 3], vec![2.0]])[0][1] = 4.0;
+        let storage = pool.as_ref().map(|rows: &Vec<Vec<f64>>| rows[0].as_ptr());
+        let rows = zero_in(&mut pool, &vec![vec![5.0; 2], vec![6.0; 2], vec![7.0]]);
+        assert_eq!(*rows, vec![vec![0.0; 2], vec![0.0; 2], vec![0.0]]);
+        assert_eq!(Some(rows[0].as_ptr()), storage);
+
+        let mut pool = None;
+        assert_eq!(*copy_in(&mut pool, &vec![1.0, 2.0]), [1.0, 2.0]);
+        let storage = pool.as_ref().map(Vec::as_ptr);
+        let copy = copy_in(&mut pool, &vec![3.0]);
+        assert_eq!(*copy, [3.0]);
+        assert_eq!(Some(copy.as_ptr()), storage);
+    }
+
+    #[test]
+    fn zero_len_takes_a_length_where_it_has_one() {
+        let mut adj = vec![2.0, 3.0];
+        adj.zero_len(4);
+        assert_eq!(adj, [0.0; 4]);
+        adj[0] = 1.0;
+        adj.zero_len(1);
+        assert_eq!(adj, [0.0]);
+        let mut empty: Vec<f32> = Vec::new();
+        empty.zero_len(2);
+        assert_eq!(empty, [0.0; 2]);
+        let mut fixed = [5.0; 2];
+        fixed.zero_len(7);
+        assert_eq!(fixed, [0.0; 2]);
     }
 }

@@ -385,6 +385,12 @@ macro_rules! tensor {
             }
         }
 
+        impl crate::buffers::ZeroLen for $T {
+            fn zero_len(&mut self, _: usize) {
+                self.set_zero();
+            }
+        }
+
         impl Owned for $T {
             type Copy = $T;
             fn owned(&self) -> $T {

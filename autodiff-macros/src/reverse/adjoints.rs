@@ -4,8 +4,19 @@
 
 use super::Gen;
 use crate::ir::*;
-use proc_macro2::{Ident, TokenStream};
+use proc_macro2::TokenStream;
 use quote::quote;
+
+/// How `take_adjoint` reads an adjoint and starts it again.
+pub(super) struct Take {
+    /// `=`: the old value's adjoint starts at zero.
+    pub reset: bool,
+    pub moved: bool,
+    pub borrowed: bool,
+    /// The old value's length, where it may differ from the new one's and
+    /// no restore brings the old value back to size the adjoint by.
+    pub old_len: Option<TokenStream>,
+}
 
 impl Gen<'_> {
     /// Reads the adjoint of `place` into a fresh cotangent and, for `=`,
@@ -13,42 +24,70 @@ impl Gen<'_> {
     ///
     /// `moved`: the adjoint is sized again (`reset_like`) before anything
     /// reads it (right after, or when a checkpointed iteration starts), so
-    /// it is moved out rather than copied and zeroed.
+    /// it is moved out rather than copied and zeroed. `borrowed`: the
+    /// cotangent is only read by reference (a call's seed, a copy's
+    /// adjoint), so it is copied into a pool's storage (`pooled`), which
+    /// allocates less than moving the adjoint out and sizing it again.
     pub(super) fn take_adjoint(
         &mut self,
         place: &Place,
-        reset: bool,
-        moved: bool,
+        take: Take,
         out: &mut TokenStream,
-    ) -> Ident {
-        let d = self.names.fresh("d");
+    ) -> TokenStream {
+        let Take {
+            reset,
+            moved,
+            borrowed,
+            old_len,
+        } = take;
         let v = place.var();
-        let adj = self.adj(v);
         let scalar_elem = match place {
             Place::Var(_) => self.f.vars[v].shape == Shape::Scalar,
             Place::Index(_, idx) => !(self.f.vars[v].shape == Shape::Array(2) && idx.len() == 1),
         };
-        let target = match place {
+        let target = self.adjoint_place(place);
+        if scalar_elem {
+            let d = self.names.fresh("d");
+            out.extend(quote!(let #d = #target;));
+            if reset {
+                out.extend(quote!(#target = 0.0;));
+            }
+            return quote!(#d);
+        }
+        if reset && moved && !borrowed {
+            let d = self.names.fresh("d");
+            out.extend(quote!(let #d = ::autodiff::__private::take(&mut #target);));
+            return quote!(#d);
+        }
+        let d = if borrowed {
+            let d = self.pooled("copy_in", quote!(&#target), out);
+            quote!((*#d))
+        } else {
+            let d = self.names.fresh("d");
+            out.extend(quote!(let #d = ::autodiff::__private::snapshot(&#target);));
+            quote!(#d)
+        };
+        // A moved adjoint is sized again anyway.
+        match old_len {
+            _ if !reset || moved => {}
+            Some(len) => {
+                out.extend(quote!(::autodiff::__private::ZeroLen::zero_len(&mut #target, #len);))
+            }
+            None => out.extend(quote!(::autodiff::__private::Adjoint::set_zero(&mut #target[..]);)),
+        }
+        d
+    }
+
+    /// `x_adj` or `x_adj[i]`: the adjoint of the place a statement writes.
+    pub(super) fn adjoint_place(&self, place: &Place) -> TokenStream {
+        let adj = self.adj(place.var());
+        match place {
             Place::Var(_) => adj,
             Place::Index(_, idx) => {
                 let i = self.index_tokens(idx);
                 quote!(#adj #i)
             }
-        };
-        if scalar_elem {
-            out.extend(quote!(let #d = #target;));
-            if reset {
-                out.extend(quote!(#target = 0.0;));
-            }
-        } else if reset && moved {
-            out.extend(quote!(let #d = ::autodiff::__private::take(&mut #target);));
-        } else {
-            out.extend(quote!(let #d = ::autodiff::__private::snapshot(&#target);));
-            if reset {
-                out.extend(quote!(::autodiff::__private::Adjoint::set_zero(&mut #target[..]);));
-            }
         }
-        d
     }
 
     /// Zeroes the adjoint of `place`: its value is overwritten by a constant.

@@ -51,7 +51,25 @@ pub struct CallSite {
 
 impl Gen<'_> {
     /// The reverse sweep's replay of a nested statement's `value`.
-    pub(super) fn replay(&mut self, value: &Expr, ctx: Ctx, rev: &mut TokenStream) -> Node {
+    ///
+    /// With `whole`, the reverse code reads only the value's cotangent, not
+    /// the value (`place = value`): a copy is not made again, since its
+    /// pullback passes the cotangent on to what it copies.
+    ///
+    /// ```text
+    /// v = w.clone()   →   reverse: accumulate(&mut w_adj[..], &d[..]);   // no `w.clone()`
+    /// ```
+    pub(super) fn replay(
+        &mut self,
+        value: &Expr,
+        whole: bool,
+        ctx: Ctx,
+        rev: &mut TokenStream,
+    ) -> Node {
+        if let (Expr::Copy(copied, ..), true) = (value, whole) {
+            let node = self.replay(copied, false, ctx, rev);
+            return Node::new(node.val.clone(), NodeKind::Copy(Box::new(node)));
+        }
         self.statement_sites.clear();
         self.call_mode = CallMode::Replay(ctx);
         let node = self.anf(value, rev);

@@ -224,6 +224,14 @@ impl<'a> Gen<'a> {
                 if ctx.nested && self.an.recompute[*var] {
                     let (v, e) = (self.ident(*var), self.print(e));
                     recompute.extend(quote!(#v = #e;));
+                    // Its adjoint takes this run's shape: another iteration's
+                    // buffer may have had another length.
+                    let info = &self.f.vars[*var];
+                    if self.an.active[*var] && info.shape != Shape::Scalar && !info.fixed_array {
+                        let adj = self.adj(*var);
+                        recompute
+                            .extend(quote!(::autodiff::__private::reset_like(&mut #adj, &#v);));
+                    }
                 }
             }
             let key = crate::prune::key(s);
@@ -351,7 +359,8 @@ impl<'a> Gen<'a> {
             _ => None,
         };
         let dead = std::mem::take(&mut self.dead_store);
-        let fwd_store = move |value| {
+        let swappable = !is_let && !dead && skip.is_none();
+        let plain_store = move |value| {
             if dead {
                 return TokenStream::new();
             }
@@ -363,11 +372,15 @@ impl<'a> Gen<'a> {
         };
         if self.primal {
             return Sweeps {
-                fwd: fwd_store(self.print(value)),
+                fwd: plain_store(self.print(value)),
                 rev: TokenStream::new(),
             };
         }
-        let (save, restore) = self.save_restore(place, value, ctx, is_let, op);
+        let (save, restore, swap) = self.save_restore(place, value, ctx, (is_let, swappable), op);
+        let fwd_store = move |value| match &swap {
+            Some(swap) => swap.store(value),
+            None => plain_store(value),
+        };
         let active_target = self.an.active[v];
         let mut fwd = save;
         let mut rev = TokenStream::new();
@@ -390,17 +403,54 @@ impl<'a> Gen<'a> {
         let moved = (resize || reassigned || presized)
             && matches!(var.shape, Shape::Array(_) | Shape::Matrix)
             && !var.fixed_array;
-        let restore = if reassigned {
-            let (id, adj) = (self.ident(v), self.adj(v));
-            quote!(#restore ::autodiff::__private::reset_like(&mut #adj, &#id);)
-        } else {
-            restore
+        let restore = match place {
+            _ if restore.is_empty() || op != AssignOp::Set => restore,
+            Place::Var(_) if reassigned => {
+                let (id, adj) = (self.ident(v), self.adj(v));
+                quote!(#restore ::autodiff::__private::reset_like(&mut #adj, &#id);)
+            }
+            // A row restored may have another length than the one written.
+            Place::Index(_, idx) if idx.len() == 1 && var.shape == Shape::Array(2) => {
+                let (id, adj, i) = (self.ident(v), self.adj(v), self.index_tokens(idx));
+                quote!(#restore ::autodiff::__private::reset_like(&mut #adj #i, &#id #i);)
+            }
+            _ => restore,
         };
+        // A buffer or row overwritten whole, whose old value no reverse step
+        // reads: its adjoint starts again at zeros of the old value's length,
+        // which may not be the new one's (another iteration's row).
+        let var = &self.f.vars[v];
+        let resizable = var.origin == Origin::Local
+            && var.initialised
+            && !is_let
+            && match place {
+                Place::Var(_) => var.shape == Shape::Array(1) && !var.fixed_array,
+                Place::Index(_, idx) => var.shape == Shape::Array(2) && idx.len() == 1,
+            };
+        let old_len = (op == AssignOp::Set
+            && reset
+            && !moved
+            && restore.is_empty()
+            && resizable
+            && self.replaying.is_none())
+        .then(|| {
+            let target = self.place_tokens(place);
+            let store = self.store(ctx, &format!("{}_len", var.ident));
+            fwd.extend(store.save(quote!(#target.len())));
+            store.load()
+        });
         if !self.an.expr_active(value) {
             // A constant value: its adjoint only ends here.
             fwd.extend(fwd_store(self.print(value)));
-            if reset {
-                self.reset_adjoint(place, &mut rev);
+            match &old_len {
+                Some(len) => {
+                    let target = self.adjoint_place(place);
+                    rev.extend(
+                        quote!(::autodiff::__private::ZeroLen::zero_len(&mut #target, #len);),
+                    );
+                }
+                None if reset => self.reset_adjoint(place, &mut rev),
+                None => {}
             }
             rev.extend(restore);
             if resize {
@@ -409,11 +459,28 @@ impl<'a> Gen<'a> {
             }
             return Sweeps { fwd, rev };
         }
-        let d = self.take_adjoint(place, reset, moved, &mut rev);
+        // A call's cotangent is read only as its seed, a copy's only to be
+        // added to what it copies: by reference. A `let`'s adjoint sized
+        // again is moved out still: a pool would keep a copy of each such
+        // buffer alive for the whole function (an ODE step's stages).
+        let borrowed = op == AssignOp::Set
+            && !(is_let && moved)
+            && match value {
+                Expr::Call(_) => true,
+                Expr::Copy(copied, ..) => matches!(**copied, Expr::Var(..) | Expr::Index(..)),
+                _ => false,
+            };
+        let take = adjoints::Take {
+            reset,
+            moved,
+            borrowed,
+            old_len,
+        };
+        let d = self.take_adjoint(place, take, &mut rev);
         rev.extend(restore);
         let mut fwd_store = Some(fwd_store);
         let node: Node = if ctx.nested {
-            self.replay(value, ctx, &mut rev)
+            self.replay(value, op == AssignOp::Set, ctx, &mut rev)
         } else {
             let fwd_store = fwd_store.take().expect("the forward store runs once");
             // A fused sum's adjoint is known in the forward code already.
@@ -452,11 +519,11 @@ impl<'a> Gen<'a> {
             AssignOp::Sub => {
                 let n = self.names.fresh("d");
                 rev.extend(quote!(let #n = -#d;));
-                n
+                quote!(#n)
             }
             _ => d,
         };
-        self.pullback(&node, quote!(#d), &mut rev);
+        self.pullback(&node, d, &mut rev);
         if resize {
             // The buffer of the previous iteration is back: size its adjoint.
             let (id, adj) = (self.ident(v), self.adj(v));
@@ -534,14 +601,19 @@ impl<'a> Gen<'a> {
         )
     }
 
-    fn assign(&mut self, place: &Place, op: AssignOp, value: &Expr, ctx: Ctx) -> Sweeps {
-        let target = match place {
+    /// `x` or `x[i]`: the place a statement writes.
+    fn place_tokens(&self, place: &Place) -> TokenStream {
+        match place {
             Place::Var(v) => self.ident(*v),
             Place::Index(v, idx) => {
                 let (id, i) = (self.ident(*v), self.index_tokens(idx));
                 quote!(#id #i)
             }
-        };
+        }
+    }
+
+    fn assign(&mut self, place: &Place, op: AssignOp, value: &Expr, ctx: Ctx) -> Sweeps {
+        let target = self.place_tokens(place);
         let sym = match op {
             AssignOp::Set => quote!(=),
             AssignOp::Add => quote!(+=),
@@ -587,7 +659,7 @@ impl<'a> Gen<'a> {
         rev.extend(quote!(let #d = ::autodiff::__private::pop_adjoint(&mut #adj);));
         rev.extend(restore);
         let node = if ctx.nested {
-            self.replay(value, ctx, &mut rev)
+            self.replay(value, true, ctx, &mut rev)
         } else {
             let node = self.split_calls(value, &mut fwd);
             let v = &node.val;

@@ -7,7 +7,7 @@
 //! }
 //! ```
 
-use super::Gen;
+use super::{Gen, Store};
 use crate::ir::*;
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -48,25 +48,28 @@ impl Gen<'_> {
     }
 
     /// Saves the old value of `place` in forward; restores it in reverse.
+    ///
+    /// With `swappable`, a buffer or row that `place = g(..)` reads is
+    /// saved by a `Swap` instead of a copy.
     pub(super) fn save_restore(
         &mut self,
         place: &Place,
         value: &Expr,
         ctx: Ctx,
-        is_let: bool,
+        (is_let, swappable): (bool, bool),
         op: AssignOp,
-    ) -> (TokenStream, TokenStream) {
+    ) -> (TokenStream, TokenStream, Option<Swap>) {
         let v = place.var();
         if !self.an.saves(v, value, ctx, is_let) {
-            return (TokenStream::new(), TokenStream::new());
+            return (TokenStream::new(), TokenStream::new(), None);
         }
         // An integer counter (`next += 1`) is counted back instead: exact,
         // and nothing to store.
         if let (Place::Var(_), Expr::Lit(syn::Lit::Int(step))) = (place, value) {
             let id = self.ident(v);
             match op {
-                AssignOp::Add => return (TokenStream::new(), quote!(#id -= #step;)),
-                AssignOp::Sub => return (TokenStream::new(), quote!(#id += #step;)),
+                AssignOp::Add => return (TokenStream::new(), quote!(#id -= #step;), None),
+                AssignOp::Sub => return (TokenStream::new(), quote!(#id += #step;), None),
                 AssignOp::Set => {}
             }
         }
@@ -74,10 +77,49 @@ impl Gen<'_> {
         value.reads(&mut reads);
         // `y += x` reads `y` too: it cannot be taken out first.
         let compound = op != AssignOp::Set;
-        let (saved, target) = self.saved_value(place, compound || reads.contains(&v));
+        let reads_itself = reads.contains(&v);
+        let (saved, target) = self.saved_value(place, compound || reads_itself);
         let base = format!("{}_saved", self.f.vars[v].ident);
         let store = self.store(ctx, &base);
         let load = store.load();
-        (store.save(saved), quote!(#target = #load;))
+        let restore = quote!(#target = #load;);
+        let var = &self.f.vars[v];
+        let buffer = match place {
+            Place::Var(_) => var.shape != Shape::Scalar && !var.fixed_array,
+            Place::Index(_, idx) => var.shape == Shape::Array(2) && idx.len() == 1,
+        };
+        if swappable && reads_itself && !compound && buffer && matches!(value, Expr::Call(_)) {
+            let new = self.names.fresh("new");
+            return (
+                TokenStream::new(),
+                restore,
+                Some(Swap { target, store, new }),
+            );
+        }
+        (store.save(saved), restore, None)
+    }
+}
+
+/// The save of a buffer (or row) that `place = value` reads: the old value
+/// is moved to its store as the new one comes in, rather than copied first.
+///
+/// ```text
+/// rows[1] = g(&rows[1])   →   let new = g(&rows[1]);
+///                             rows_saved.push(mem::replace(&mut rows[1], new));
+/// ```
+pub(super) struct Swap {
+    target: TokenStream,
+    store: Store,
+    new: proc_macro2::Ident,
+}
+
+impl Swap {
+    /// The forward code storing `value` into the place.
+    pub(super) fn store(&self, value: TokenStream) -> TokenStream {
+        let (target, new) = (&self.target, &self.new);
+        let save = self
+            .store
+            .save(quote!(::core::mem::replace(&mut #target, #new)));
+        quote!(let #new = #value; #save)
     }
 }
