@@ -10,7 +10,7 @@
 
 use crate::ir::*;
 use crate::reverse::{CallMode, CallSite, Gen};
-use proc_macro2::{Ident, TokenStream};
+use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 
 /// An expression split into named values, kept for its pullback.
@@ -478,23 +478,6 @@ impl Gen<'_> {
                 Node::new(self.print(e), NodeKind::Constant)
             }
         }
-    }
-
-    /// A temporary adjoint `let d = func(&mut pool, x)` (`zero_in`,
-    /// `copy_in`) in the storage of a function-level pool, so that one a
-    /// loop makes every iteration is allocated once. `d` is a reference.
-    ///
-    /// ```text
-    /// let d = zero_like(&v);   →   let mut pool = None;                  // at the top
-    ///                              let d = zero_in(&mut pool, &v);
-    /// ```
-    pub(crate) fn pooled(&mut self, func: &str, x: TokenStream, out: &mut TokenStream) -> Ident {
-        let (pool, d) = (self.names.fresh("pool"), self.names.fresh("d"));
-        let func = Ident::new(func, proc_macro2::Span::call_site());
-        self.decls
-            .extend(quote!(let mut #pool = ::core::option::Option::None;));
-        out.extend(quote!(let #d = ::autodiff::__private::#func(&mut #pool, #x);));
-        d
     }
 
     /// The reverse of a call: the callee's pullback, with a buffer for each

@@ -4,7 +4,7 @@
 
 use super::Gen;
 use crate::ir::*;
-use proc_macro2::TokenStream;
+use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
 /// How `take_adjoint` reads an adjoint and starts it again.
@@ -78,6 +78,83 @@ impl Gen<'_> {
         d
     }
 
+    /// A temporary adjoint `let d = func(&mut pool, x)` (`zero_in`,
+    /// `copy_in`) in the storage of a function-level pool, so that one a
+    /// loop makes every iteration is allocated once. `d` is a reference.
+    ///
+    /// ```text
+    /// let d = zero_like(&v);   →   let mut pool = None;                  // at the top
+    ///                              let d = zero_in(&mut pool, &v);
+    /// ```
+    pub(crate) fn pooled(&mut self, func: &str, x: TokenStream, out: &mut TokenStream) -> Ident {
+        let (pool, d) = (self.names.fresh("pool"), self.names.fresh("d"));
+        let func = Ident::new(func, proc_macro2::Span::call_site());
+        self.decls
+            .extend(quote!(let mut #pool = ::core::option::Option::None;));
+        out.extend(quote!(let #d = ::autodiff::__private::#func(&mut #pool, #x);));
+        d
+    }
+
+    /// The length of the buffer or row `place` is about to overwrite, saved
+    /// in `fwd` for the reverse sweep, where its adjoint starts again at
+    /// zeros of that length (`ZeroLen`): nothing restores the old value to
+    /// size it by, and another iteration's row may be longer or shorter.
+    /// `None` for other places, and in a replayed loop, which saves nothing.
+    pub(super) fn old_length(
+        &mut self,
+        place: &Place,
+        ctx: Ctx,
+        fwd: &mut TokenStream,
+    ) -> Option<TokenStream> {
+        let var = &self.f.vars[place.var()];
+        let resizable = var.origin == Origin::Local
+            && var.initialised
+            && match place {
+                Place::Var(_) => var.shape == Shape::Array(1) && !var.fixed_array,
+                Place::Index(_, idx) => var.shape == Shape::Array(2) && idx.len() == 1,
+            };
+        if !resizable || self.replaying.is_some() {
+            return None;
+        }
+        let target = self.place_tokens(place);
+        let store = self.store(ctx, &format!("{}_len", var.ident));
+        fwd.extend(store.save(quote!(#target.len())));
+        Some(store.load())
+    }
+
+    /// `restore` (of `place = ..`), then the adjoint sized to the value it
+    /// brought back: a reassigned buffer's (`reassigned`), or a row's, which
+    /// may have another length than the one written.
+    pub(super) fn resized_restore(
+        &self,
+        place: &Place,
+        restore: TokenStream,
+        reassigned: bool,
+    ) -> TokenStream {
+        let v = place.var();
+        let (id, adj) = (self.ident(v), self.adj(v));
+        match place {
+            _ if restore.is_empty() => restore,
+            Place::Var(_) if reassigned => {
+                quote!(#restore ::autodiff::__private::reset_like(&mut #adj, &#id);)
+            }
+            Place::Index(_, idx) if idx.len() == 1 && self.f.vars[v].shape == Shape::Array(2) => {
+                let i = self.index_tokens(idx);
+                quote!(#restore ::autodiff::__private::reset_like(&mut #adj #i, &#id #i);)
+            }
+            _ => restore,
+        }
+    }
+
+    /// Sizes the adjoint of the buffer `var` to its value, if it has one.
+    pub(super) fn size_adjoint(&self, var: VarId, out: &mut TokenStream) {
+        let info = &self.f.vars[var];
+        if self.an.active[var] && info.shape != Shape::Scalar && !info.fixed_array {
+            let (id, adj) = (self.ident(var), self.adj(var));
+            out.extend(quote!(::autodiff::__private::reset_like(&mut #adj, &#id);));
+        }
+    }
+
     /// `x_adj` or `x_adj[i]`: the adjoint of the place a statement writes.
     pub(super) fn adjoint_place(&self, place: &Place) -> TokenStream {
         let adj = self.adj(place.var());
@@ -110,5 +187,15 @@ impl Gen<'_> {
                 }
             }
         }
+    }
+}
+
+/// Whether the cotangent of `place = value` is only read by reference: a
+/// call's is its seed, a copy's is added to what it copies.
+pub(super) fn borrowed(value: &Expr) -> bool {
+    match value {
+        Expr::Call(_) => true,
+        Expr::Copy(copied, ..) => matches!(**copied, Expr::Var(..) | Expr::Index(..)),
+        _ => false,
     }
 }

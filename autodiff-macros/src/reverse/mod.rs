@@ -226,12 +226,7 @@ impl<'a> Gen<'a> {
                     recompute.extend(quote!(#v = #e;));
                     // Its adjoint takes this run's shape: another iteration's
                     // buffer may have had another length.
-                    let info = &self.f.vars[*var];
-                    if self.an.active[*var] && info.shape != Shape::Scalar && !info.fixed_array {
-                        let adj = self.adj(*var);
-                        recompute
-                            .extend(quote!(::autodiff::__private::reset_like(&mut #adj, &#v);));
-                    }
+                    self.size_adjoint(*var, &mut recompute);
                 }
             }
             let key = crate::prune::key(s);
@@ -403,42 +398,15 @@ impl<'a> Gen<'a> {
         let moved = (resize || reassigned || presized)
             && matches!(var.shape, Shape::Array(_) | Shape::Matrix)
             && !var.fixed_array;
-        let restore = match place {
-            _ if restore.is_empty() || op != AssignOp::Set => restore,
-            Place::Var(_) if reassigned => {
-                let (id, adj) = (self.ident(v), self.adj(v));
-                quote!(#restore ::autodiff::__private::reset_like(&mut #adj, &#id);)
-            }
-            // A row restored may have another length than the one written.
-            Place::Index(_, idx) if idx.len() == 1 && var.shape == Shape::Array(2) => {
-                let (id, adj, i) = (self.ident(v), self.adj(v), self.index_tokens(idx));
-                quote!(#restore ::autodiff::__private::reset_like(&mut #adj #i, &#id #i);)
-            }
-            _ => restore,
+        let restore = if op == AssignOp::Set {
+            self.resized_restore(place, restore, reassigned)
+        } else {
+            restore
         };
-        // A buffer or row overwritten whole, whose old value no reverse step
-        // reads: its adjoint starts again at zeros of the old value's length,
-        // which may not be the new one's (another iteration's row).
-        let var = &self.f.vars[v];
-        let resizable = var.origin == Origin::Local
-            && var.initialised
-            && !is_let
-            && match place {
-                Place::Var(_) => var.shape == Shape::Array(1) && !var.fixed_array,
-                Place::Index(_, idx) => var.shape == Shape::Array(2) && idx.len() == 1,
-            };
-        let old_len = (op == AssignOp::Set
-            && reset
-            && !moved
-            && restore.is_empty()
-            && resizable
-            && self.replaying.is_none())
-        .then(|| {
-            let target = self.place_tokens(place);
-            let store = self.store(ctx, &format!("{}_len", var.ident));
-            fwd.extend(store.save(quote!(#target.len())));
-            store.load()
-        });
+        // A buffer or row overwritten whole, whose old value is not restored.
+        let old_len = (op == AssignOp::Set && reset && !moved && restore.is_empty() && !is_let)
+            .then(|| self.old_length(place, ctx, &mut fwd))
+            .flatten();
         if !self.an.expr_active(value) {
             // A constant value: its adjoint only ends here.
             fwd.extend(fwd_store(self.print(value)));
@@ -459,17 +427,10 @@ impl<'a> Gen<'a> {
             }
             return Sweeps { fwd, rev };
         }
-        // A call's cotangent is read only as its seed, a copy's only to be
-        // added to what it copies: by reference. A `let`'s adjoint sized
-        // again is moved out still: a pool would keep a copy of each such
-        // buffer alive for the whole function (an ODE step's stages).
-        let borrowed = op == AssignOp::Set
-            && !(is_let && moved)
-            && match value {
-                Expr::Call(_) => true,
-                Expr::Copy(copied, ..) => matches!(**copied, Expr::Var(..) | Expr::Index(..)),
-                _ => false,
-            };
+        // A `let`'s adjoint sized again is moved out still: a pool would keep
+        // a copy of each such buffer alive for the whole function (an ODE
+        // step's stages).
+        let borrowed = op == AssignOp::Set && !(is_let && moved) && adjoints::borrowed(value);
         let take = adjoints::Take {
             reset,
             moved,
@@ -599,17 +560,6 @@ impl<'a> Gen<'a> {
                 }
             },
         )
-    }
-
-    /// `x` or `x[i]`: the place a statement writes.
-    fn place_tokens(&self, place: &Place) -> TokenStream {
-        match place {
-            Place::Var(v) => self.ident(*v),
-            Place::Index(v, idx) => {
-                let (id, i) = (self.ident(*v), self.index_tokens(idx));
-                quote!(#id #i)
-            }
-        }
     }
 
     fn assign(&mut self, place: &Place, op: AssignOp, value: &Expr, ctx: Ctx) -> Sweeps {

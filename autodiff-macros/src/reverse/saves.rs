@@ -13,6 +13,17 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 impl Gen<'_> {
+    /// `x` or `x[i]`: the place a statement writes.
+    pub(super) fn place_tokens(&self, place: &Place) -> TokenStream {
+        match place {
+            Place::Var(v) => self.ident(*v),
+            Place::Index(v, idx) => {
+                let (id, i) = (self.ident(*v), self.index_tokens(idx));
+                quote!(#id #i)
+            }
+        }
+    }
+
     /// The value a save keeps: the variable or element about to be overwritten.
     fn saved_value(&self, place: &Place, reads_itself: bool) -> (TokenStream, TokenStream) {
         match place {
