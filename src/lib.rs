@@ -296,7 +296,7 @@
 //! ```
 //!
 //! A loop at the top of the function that creates buffers every iteration
-//! (a time step's stages, a recurrent cell's gates) is *checkpointed*, as
+//! (a time step's stages) is *checkpointed*, as
 //! `jax.checkpoint` would do to its body: the forward sweep runs the plain
 //! body and saves only the state the loop carries (what it assigns from
 //! outside) before each iteration; the reverse sweep, last iteration first,
@@ -304,7 +304,9 @@
 //! reverse code, so nothing the iteration computes is taped. The body runs
 //! twice, so a loop whose body has an effect (a macro, a call of a function
 //! that is not differentiated), pushes to a vector from outside, writes a
-//! parameter or leaves early is taped instead. Explicit Euler steps keep
+//! parameter or leaves early is taped instead, and so is one that calls a
+//! differentiated function in an inner loop (a recurrent network's layers),
+//! which the second run would tape again. Explicit Euler steps keep
 //! one `y` per step:
 //!
 //! ```
