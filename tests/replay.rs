@@ -159,3 +159,27 @@ fn a_packed_triangular_product() {
     check(|l| triangular(l, &e), &l, &gl);
     check(|e| triangular(&l, e), &e, &ge);
 }
+
+/// A replayed inner loop whose body reads a value of the outer body that
+/// nothing differentiated needs (`m`, read only by an unused `let`): the
+/// replay would run that read again where `m` is gone, so it is not
+/// replayed.
+#[differentiate]
+fn unused_read_in_an_inner_loop(x: &[f64]) -> f64 {
+    let mut s = x[0];
+    for i in 0..2 {
+        let m = x[i] * 2.0;
+        for _ in 0..2 {
+            let _unused = m.sin();
+            s += 0.5;
+        }
+    }
+    s * x[1]
+}
+
+#[test]
+fn an_inner_loop_reading_an_unneeded_outer_value() {
+    let x = [0.3, -1.2, 0.8];
+    let (_, g) = unused_read_in_an_inner_loop_grad(&x);
+    check(unused_read_in_an_inner_loop, &x, &g);
+}

@@ -95,6 +95,16 @@ pub fn replay(func: &Func, an: &Analysis, iter: &Iter, body: &[Stmt]) -> Option<
     if !active_work || sums.iter().any(|v| mentioned.contains(v)) {
         return None;
     }
+    // The replay runs the whole body again, inactive statements included:
+    // what it reads from outside must be there, with its value, in the
+    // reverse sweep.
+    let outside = |v: &VarId| !local[*v] && vars[*v].origin == Origin::Local;
+    if mentioned
+        .iter()
+        .any(|v| outside(v) && !an.needed[*v] && !carried.contains(v))
+    {
+        return None;
+    }
     carried.sort_unstable();
     carried.dedup();
     sums.sort_unstable();
