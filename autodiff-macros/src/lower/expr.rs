@@ -45,6 +45,16 @@ pub(super) fn is_float_type(ty: &syn::Type) -> bool {
     matches!(ty, syn::Type::Path(p) if p.path.is_ident("f64") || p.path.is_ident("f32"))
 }
 
+/// A primitive integer or `bool` named as such: a cast to it has no
+/// gradient (it is constant between integers).
+fn is_integer_type(ty: &syn::Type) -> bool {
+    const INTEGERS: [&str; 13] = [
+        "usize", "isize", "u8", "u16", "u32", "u64", "u128", "i8", "i16", "i32", "i64", "i128",
+        "bool",
+    ];
+    matches!(ty, syn::Type::Path(p) if INTEGERS.iter().any(|i| p.path.is_ident(i)))
+}
+
 /// The body of `vec![..]`.
 enum VecBody {
     /// `vec![elem; len]`.
@@ -250,8 +260,17 @@ impl Lower<'_> {
                         "raw pointers are not supported in a differentiated function",
                     );
                     Expr::Lit(syn::parse_quote!(0))
-                } else {
+                } else if is_integer_type(&c.ty) {
                     self.opaque(e, Opaque::Constant)
+                } else {
+                    // `as Real`, `as _`: maybe a float, whose gradient would
+                    // be lost.
+                    let ty = &c.ty;
+                    let what = format!(
+                        "the cast `as {}` (write `as f64` or `as f32`, which keep the gradient)",
+                        quote!(#ty).to_string().replace(' ', "")
+                    );
+                    self.no_rule(e, what, c.ty.span())
                 }
             }
             E::Field(f) => match self.field_var(f, Shape::Scalar) {
@@ -400,9 +419,15 @@ impl Lower<'_> {
         let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
         let last = segs.last().cloned().unwrap_or_default();
         let span = path.span();
-        if self.lookup_path(path).is_some() {
-            // Calling a local: a closure, already reported where it was made.
-            return self.opaque(e, Opaque::Constant);
+        if let Some(v) = self.lookup_path(path) {
+            // A closure is reported where it was made; a function held in a
+            // variable has no derivative known here.
+            if self.closures.contains(&v) {
+                return self.opaque(e, Opaque::Constant);
+            }
+            let what =
+                format!("the call through the local `{last}` (call the function by its name)");
+            return self.no_rule(e, what, span);
         }
         if last == "detach" && c.args.len() == 1 {
             // Called as written: the forward sweep computes what the user's
@@ -539,6 +564,15 @@ impl Lower<'_> {
                 };
                 return match (inner, &*r.expr) {
                     (Some(inner), _) => Expr::Ref(Box::new(inner), a.span()),
+                    // A field of a local (`&q.w`, `q` a copy of a struct
+                    // parameter): its gradient would be lost.
+                    (None, syn::Expr::Field(_)) => self.no_rule(
+                        a,
+                        "this field of a local passed to a call (pass the parameter's own \
+                         field, `&p.w`)"
+                            .into(),
+                        a.span(),
+                    ),
                     // `&x[a..b]`: its gradient would go to a part of `x`'s.
                     (None, syn::Expr::Index(_)) => self.no_rule(
                         a,

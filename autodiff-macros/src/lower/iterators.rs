@@ -309,11 +309,52 @@ impl Lower<'_> {
             l.bind_item(&f.pat, item);
             l.block_stmts(&f.body);
         });
+        // The elements are read where they are used, so what the chain
+        // reads (its closures' captures too) must not change while the loop
+        // runs: Rust reads it once.
+        let f_expr = &f.expr;
+        let mut reads = Vec::new();
+        self.names_in(quote::quote!(#f_expr), &mut reads);
+        let mut changed = None;
+        visit(&body, &mut |s| match s {
+            Stmt::Assign { place, .. } if reads.contains(&place.var()) => {
+                changed.get_or_insert(place.var());
+            }
+            Stmt::Push { var, .. } if reads.contains(var) => {
+                changed.get_or_insert(*var);
+            }
+            _ => {}
+        });
+        if let Some(v) = changed {
+            let name = display_name(&self.vars[v].ident.to_string()).to_string();
+            self.diag.error(
+                &f.expr,
+                format!(
+                    "the loop's body changes `{name}`, which this iterator reads: Rust reads it \
+                     once, before the loop, but a differentiated loop reads the elements where \
+                     they are used; iterate over a copy made before the loop"
+                ),
+            );
+        }
         self.emit(Stmt::For {
             var,
             iter: Box::new(iter),
             body,
         });
+    }
+
+    /// The variables `tokens` names (a closure's parameter that shadows one
+    /// counts too: what this is for errs on the safe side).
+    fn names_in(&self, tokens: proc_macro2::TokenStream, out: &mut Vec<VarId>) {
+        for t in tokens {
+            match t {
+                proc_macro2::TokenTree::Ident(i) => {
+                    out.extend(self.lookup_path(&syn::Path::from(i)));
+                }
+                proc_macro2::TokenTree::Group(g) => self.names_in(g.stream(), out),
+                _ => {}
+            }
+        }
     }
 
     /// `chain.sum()`, `.product()`, `.fold(init, f)` as an accumulator loop;

@@ -12,8 +12,9 @@
 //! ```
 //!
 //! A name the pattern binds at its top (`n`, `n @ 1..=5`) reads the
-//! scrutinee itself; one bound inside (`Op::Scale(s)`) is a constant taken
-//! out with a one-arm `match`.
+//! scrutinee itself; one bound inside (`Op::Scale(s)`) is taken out with a
+//! one-arm `match`, as a constant: an error if the scrutinee reads a value
+//! with a gradient.
 
 use super::{Binding, Lower, Sink};
 use crate::ir::*;
@@ -102,6 +103,20 @@ impl Lower<'_> {
             );
             return;
         };
+        // What each part of a tuple scrutinee reads, for the names bound
+        // to it: a comparison or a literal part carries no gradient.
+        let parts: Option<Vec<Vec<VarId>>> = match &*m.expr {
+            syn::Expr::Tuple(t) => Some(
+                t.elems
+                    .iter()
+                    .map(|e| match plain_constant(e) {
+                        true => Vec::new(),
+                        false => self.passive(e).reads,
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        };
         // The scrutinee, read by name in every arm.
         let scrut: syn::Expr = if is_place(&m.expr) {
             (*m.expr).clone()
@@ -120,13 +135,40 @@ impl Lower<'_> {
         for (k, arm) in m.arms.iter().enumerate() {
             let cond = (k < last).then(|| self.arm_condition(&scrut, arm));
             let body = self.nested(ctx, |l| {
-                l.bind_arm(&scrut, &arm.pat);
+                l.bind_arm(&scrut, &arm.pat, parts.as_deref());
                 match sink {
                     Some(s) => l.tail(&arm.body, s),
                     None => l.expr_stmt(&arm.body),
                 }
             });
             arms.push((cond, body));
+        }
+        // A name bound at a pattern's top reads the scrutinee where it is
+        // used: its arm must not change what the scrutinee reads.
+        let reads = self.passive(&scrut).reads;
+        let mut changed = None;
+        let aliased = m.arms.iter().map(|a| top_binding(&a.pat).is_some());
+        for ((_, body), _) in arms.iter().zip(aliased).filter(|(_, a)| *a) {
+            visit(body, &mut |s| match s {
+                Stmt::Assign { place, .. } if reads.contains(&place.var()) => {
+                    changed.get_or_insert(place.var());
+                }
+                Stmt::Push { var, .. } if reads.contains(var) => {
+                    changed.get_or_insert(*var);
+                }
+                _ => {}
+            });
+        }
+        if let Some(v) = changed {
+            let name = super::iterators::display_name(&self.vars[v].ident.to_string()).to_string();
+            self.diag.error(
+                &m.expr,
+                format!(
+                    "an arm of this `match` changes `{name}`, which the scrutinee reads: the \
+                     names its patterns bind read the scrutinee where they are used; bind the \
+                     scrutinee with `let` before the `match`"
+                ),
+            );
         }
         let mut chain = Vec::new();
         for (cond, body) in arms.into_iter().rev() {
@@ -170,8 +212,9 @@ impl Lower<'_> {
         Passive { expr, reads }
     }
 
-    /// Binds the names an arm's pattern binds, at the top of its body.
-    fn bind_arm(&mut self, scrut: &syn::Expr, pat: &syn::Pat) {
+    /// Binds the names an arm's pattern binds, at the top of its body;
+    /// `parts`: what each part of a tuple scrutinee reads.
+    fn bind_arm(&mut self, scrut: &syn::Expr, pat: &syn::Pat, parts: Option<&[Vec<VarId>]>) {
         if let Some(n) = top_binding(pat) {
             let s = self.pin(scrut.clone());
             self.alias(n, s, false);
@@ -183,19 +226,55 @@ impl Lower<'_> {
         }
         let s = self.passive(scrut);
         for n in names {
+            // The part of a tuple the name comes from, or the whole.
+            let mut reads = s.reads.clone();
+            match (parts, pat) {
+                (Some(parts), syn::Pat::Tuple(t)) if t.elems.len() == parts.len() => {
+                    for (part, reads_of) in t.elems.iter().zip(parts) {
+                        let mut bound = Vec::new();
+                        nested_bindings(part, false, &mut bound);
+                        if bound.contains(&n) {
+                            reads.extend(reads_of);
+                        }
+                    }
+                }
+                (Some(parts), _) => parts.iter().for_each(|r| reads.extend(r)),
+                (None, _) => {}
+            }
             let s_expr = &s.expr;
             let expr: syn::Expr = syn::parse_quote_spanned!(n.span()=>
                 match #s_expr { #pat => #n.clone(), _ => ::core::unreachable!() }
             );
+            // A constant when the scrutinee is: the value's gradient, if it
+            // has one, would be lost, so that is an error.
             let init = Expr::Opaque(
-                Passive {
-                    expr,
-                    reads: s.reads.clone(),
+                Passive { expr, reads },
+                Opaque::NoRule {
+                    what: format!(
+                        "the name `{n}` bound inside this pattern (match on a constant, or \
+                         bind the value with `let` before the `match`)"
+                    ),
+                    span: n.span(),
                 },
-                Opaque::Constant,
             );
             let var = self.declare(&n, Origin::Local, None);
             self.emit_let(var, init);
         }
+    }
+}
+
+/// A tuple part that carries no gradient whatever it reads: a comparison, a
+/// logical operation or a literal other than a float.
+fn plain_constant(e: &syn::Expr) -> bool {
+    use syn::BinOp as B;
+    match e {
+        syn::Expr::Lit(l) => !matches!(l.lit, syn::Lit::Float(_)),
+        syn::Expr::Paren(p) => plain_constant(&p.expr),
+        syn::Expr::Unary(u) => matches!(u.op, syn::UnOp::Not(_)),
+        syn::Expr::Binary(b) => matches!(
+            b.op,
+            B::Eq(_) | B::Ne(_) | B::Lt(_) | B::Le(_) | B::Gt(_) | B::Ge(_) | B::And(_) | B::Or(_)
+        ),
+        _ => false,
     }
 }

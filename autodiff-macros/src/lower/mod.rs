@@ -54,6 +54,8 @@ pub struct Lower<'a> {
     /// for their fields, by parameter and member path.
     structs: std::collections::HashSet<VarId>,
     fields: HashMap<(VarId, String), VarId>,
+    /// Locals bound to a closure, already reported where it was made.
+    closures: std::collections::HashSet<VarId>,
 }
 
 /// What a name in scope stands for.
@@ -98,6 +100,7 @@ pub fn lower(
         returns: Default::default(),
         structs: Default::default(),
         fields: HashMap::new(),
+        closures: Default::default(),
     };
     for (i, p) in sig.params.iter().enumerate() {
         let shape = p
@@ -406,6 +409,9 @@ impl<'a> Lower<'a> {
                             );
                         let var = self.declare(&ident, Origin::Local, ty);
                         self.vars[var].fixed_array = fixed;
+                        if matches!(e, syn::Expr::Closure(_)) {
+                            self.closures.insert(var);
+                        }
                         self.emit_let(var, value);
                     }
                 }
