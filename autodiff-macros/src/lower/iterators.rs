@@ -315,18 +315,7 @@ impl Lower<'_> {
         let f_expr = &f.expr;
         let mut reads = Vec::new();
         self.names_in(quote::quote!(#f_expr), &mut reads);
-        let mut changed = None;
-        visit(&body, &mut |s| match s {
-            Stmt::Assign { place, .. } if reads.contains(&place.var()) => {
-                changed.get_or_insert(place.var());
-            }
-            Stmt::Push { var, .. } if reads.contains(var) => {
-                changed.get_or_insert(*var);
-            }
-            _ => {}
-        });
-        if let Some(v) = changed {
-            let name = display_name(&self.vars[v].ident.to_string()).to_string();
+        if let Some(name) = self.changed_in(&body, &reads) {
             self.diag.error(
                 &f.expr,
                 format!(
@@ -341,6 +330,22 @@ impl Lower<'_> {
             iter: Box::new(iter),
             body,
         });
+    }
+
+    /// The shown name of the first variable of `reads` that `body` assigns
+    /// or pushes to, if any.
+    pub(super) fn changed_in(&self, body: &[Stmt], reads: &[VarId]) -> Option<String> {
+        let mut changed = None;
+        visit(body, &mut |s| match s {
+            Stmt::Assign { place, .. } if reads.contains(&place.var()) => {
+                changed.get_or_insert(place.var());
+            }
+            Stmt::Push { var, .. } if reads.contains(var) => {
+                changed.get_or_insert(*var);
+            }
+            _ => {}
+        });
+        changed.map(|v| display_name(&self.vars[v].ident.to_string()).to_string())
     }
 
     /// The variables `tokens` names (a closure's parameter that shadows one

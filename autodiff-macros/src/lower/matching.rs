@@ -146,21 +146,13 @@ impl Lower<'_> {
         // A name bound at a pattern's top reads the scrutinee where it is
         // used: its arm must not change what the scrutinee reads.
         let reads = self.passive(&scrut).reads;
-        let mut changed = None;
         let aliased = m.arms.iter().map(|a| top_binding(&a.pat).is_some());
-        for ((_, body), _) in arms.iter().zip(aliased).filter(|(_, a)| *a) {
-            visit(body, &mut |s| match s {
-                Stmt::Assign { place, .. } if reads.contains(&place.var()) => {
-                    changed.get_or_insert(place.var());
-                }
-                Stmt::Push { var, .. } if reads.contains(var) => {
-                    changed.get_or_insert(*var);
-                }
-                _ => {}
-            });
-        }
-        if let Some(v) = changed {
-            let name = super::iterators::display_name(&self.vars[v].ident.to_string()).to_string();
+        let changed = arms
+            .iter()
+            .zip(aliased)
+            .filter(|(_, a)| *a)
+            .find_map(|((_, body), _)| self.changed_in(body, &reads));
+        if let Some(name) = changed {
             self.diag.error(
                 &m.expr,
                 format!(
