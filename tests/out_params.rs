@@ -191,3 +191,42 @@ fn seed_length_must_match_the_output() {
     let mut out = [0.0; 2];
     scaled_sin_vjp(&[0.1, 0.2], 1.0, &mut out, &[1.0], &mut dx, &mut 0.0);
 }
+
+/// `Σ aᵢ²`.
+#[differentiate]
+fn sum_of_squares(a: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..a.len() {
+        s += a[i] * a[i];
+    }
+    s
+}
+
+/// An output parameter passed on to a call, as Rust lends it (`&mut [f64]`
+/// to `&[f64]`): the call's gradient reaches what was written into it.
+#[differentiate]
+fn lent_output(x: &[f64], out: &mut [f64]) -> f64 {
+    out[0] = x[0] * x[1];
+    out[1] = x[2];
+    sum_of_squares(out) * x[0]
+}
+
+#[test]
+fn an_output_parameter_passed_to_a_call() {
+    let x = [0.4, -0.7, 0.9];
+    let seed = [0.3, -0.2];
+    let (mut out, mut dx) = ([0.0; 2], [0.0; 3]);
+    let value = lent_output_vjp(&x, &mut out, (1.0, &seed), &mut dx);
+    let mut expected = [0.0; 2];
+    assert_eq!(value, lent_output(&x, &mut expected));
+    assert_eq!(out, expected);
+    // The gradient of value + ⟨seed, out⟩.
+    check(
+        |x| {
+            let mut o = [0.0; 2];
+            lent_output(x, &mut o) + dot(&seed, &o)
+        },
+        &x,
+        &dx,
+    );
+}

@@ -155,3 +155,30 @@ fn gradients_accumulate_and_reset_like_buffers() {
     g.set_zero();
     assert_eq!(g, a.zero_grad());
 }
+
+/// A struct passed to a call next to one of its own fields: the field's
+/// adjoint goes through a scratch buffer, added back into the struct's.
+#[differentiate(wrt(p))]
+fn with_its_own_field(p: &Affine) -> f64 {
+    affine(p, &p.w) * p.b
+}
+
+#[test]
+fn a_struct_and_its_field_in_one_call() {
+    let p = Affine {
+        w: vec![0.5, -0.3, 0.8],
+        b: 0.1,
+    };
+    let (v, g) = with_its_own_field_grad(&p);
+    assert_eq!(v, with_its_own_field(&p));
+    let flat = |a: &Affine| {
+        let mut v = a.w.clone();
+        v.push(a.b);
+        v
+    };
+    let unflat = |v: &[f64]| Affine {
+        w: v[..3].to_vec(),
+        b: v[3],
+    };
+    check(|q| with_its_own_field(&unflat(q)), &flat(&p), &flat(&g));
+}

@@ -518,7 +518,13 @@ impl Gen<'_> {
             };
             let adjoint = match target {
                 _ if matches!(c.kind, NodeKind::Constant) => None,
-                Some((v, adj, val)) if borrowed.contains(&v) => {
+                // The same variable, or a buffer field of a struct passed
+                // too, which the scratch can be added back into.
+                Some((v, adj, val))
+                    if borrowed.contains(&v)
+                        || (self.f.vars[v].shape != Shape::Unknown
+                            && borrowed.iter().any(|&b| self.overlaps(b, v))) =>
+                {
                     let dk = self.pooled("zero_in", quote!(&#val), out);
                     scratches.extend(
                         quote!(::autodiff::__private::accumulate(&mut #adj[..], &#dk[..]);),
@@ -562,6 +568,21 @@ impl Gen<'_> {
         for (k, dk) in scalars {
             self.pullback(&children[k], quote!(#dk), out);
         }
+    }
+
+    /// Whether the adjoints of `a` and `b` overlap: the same variable, or a
+    /// struct parameter and one of its fields (`lin(p, &p.w)`), at any depth.
+    fn overlaps(&self, a: VarId, b: VarId) -> bool {
+        let within = |mut v: VarId, outer: VarId| loop {
+            if v == outer {
+                return true;
+            }
+            match &self.f.vars[v].field {
+                Some((base, _)) => v = *base,
+                None => return false,
+            }
+        };
+        within(a, b) || within(b, a)
     }
 
     /// The buffer a call argument passes whole (`&v`, `&v[i]`, a copy, or

@@ -541,6 +541,13 @@ impl Lower<'_> {
             if let Some((alias, true)) = self.aliased_ref(&p.path) {
                 return self.call_arg(&syn::parse_quote!(&#alias));
             }
+            // An output parameter `out: &mut [f64]` is lent, as `&out`.
+            if let Some(v) = self.lookup_path(&p.path) {
+                if matches!(&self.vars[v].ty, Some(syn::Type::Reference(r)) if r.mutability.is_some())
+                {
+                    return Expr::Ref(Box::new(Expr::Var(v, a.span())), a.span());
+                }
+            }
         }
         if let syn::Expr::Reference(r) = a {
             if r.mutability.is_none() {
