@@ -138,3 +138,30 @@ fn locals_of_a_branch_used_only_linearly() {
         );
     }
 }
+
+/// A `let` whose `else` returns: the variable is declared without a value
+/// and set in one branch, and the reverse code reads it under the same
+/// recorded branch, which rustc cannot match: it starts at zero.
+#[differentiate(wrt(x))]
+fn let_else_returns(x: &[f64]) -> f64 {
+    let t = if x[0] > 0.0 {
+        x[0] * x[1]
+    } else {
+        return x[1];
+    };
+    let u = {
+        let mut u = t;
+        u *= x[2];
+        u
+    };
+    t + u
+}
+
+#[test]
+fn a_value_set_only_on_the_path_that_does_not_return() {
+    for x in [[0.4, -0.7, 0.9], [-0.4, -0.7, 0.9]] {
+        let (v, g) = let_else_returns_grad(&x);
+        assert_eq!(v, let_else_returns(&x));
+        check(let_else_returns, &x, &g);
+    }
+}

@@ -27,6 +27,8 @@ pub struct Analysis {
     pub stable: Vec<bool>,
     pub recompute: Vec<bool>,
     pub hoisted: Vec<bool>,
+    /// Read by the reverse code of an active statement (a rule operand).
+    pub referenced: Vec<bool>,
     /// The overwrites whose old value is saved and restored (`restores`).
     pub restores: std::collections::HashSet<usize>,
     /// The loops whose reverse sweep replays their iterations (`replay`).
@@ -191,6 +193,7 @@ pub fn analyse_with(func: &Func, wrt: &[bool], fuse: bool) -> Analysis {
         stable,
         recompute: vec![false; n],
         hoisted: vec![false; n],
+        referenced: vec![false; n],
         restores: Default::default(),
         replayed: Default::default(),
         fused: Default::default(),
@@ -273,6 +276,7 @@ pub fn analyse_with(func: &Func, wrt: &[bool], fuse: bool) -> Analysis {
             && v.origin == Origin::Local
             && (an.needed[i] || referenced[i] || (an.active[i] && v.shape != Shape::Scalar));
     }
+    an.referenced = referenced;
     (an.restores, an.replayed) = crate::restores::analyse(func, &an);
     an
 }

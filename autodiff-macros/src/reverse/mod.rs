@@ -528,9 +528,11 @@ impl<'a> Gen<'a> {
         let Some(init) = init else {
             // A needed value is saved before each assignment, so it must
             // start initialised.
+            // A value the reverse code reads, maybe under a condition rustc
+            // cannot match with the forward code's, starts initialised too.
             let fwd = if hoisted {
                 TokenStream::new()
-            } else if self.an.needed[var] {
+            } else if self.an.needed[var] || self.an.referenced[var] {
                 quote!(let mut #id #ty = ::core::default::Default::default();)
             } else {
                 quote!(let mut #id #ty;)
