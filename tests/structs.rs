@@ -42,6 +42,20 @@ impl Model {
     }
 }
 
+/// An `Affine` with three weights as `[w.., b]`, and back.
+fn flat(a: &Affine) -> Vec<f64> {
+    let mut v = a.w.clone();
+    v.push(a.b);
+    v
+}
+
+fn unflat(v: &[f64]) -> Affine {
+    Affine {
+        w: v[..3].to_vec(),
+        b: v[3],
+    }
+}
+
 #[differentiate(wrt(a))]
 fn affine(a: &Affine, x: &[f64]) -> f64 {
     let mut z = a.b;
@@ -66,15 +80,6 @@ fn fields_of_a_flat_struct() {
     let x = [1.0, 2.0, -1.5];
     let (v, g) = fields_grad(&p, &x);
     assert_eq!(v, fields(&p, &x));
-    let flat = |a: &Affine| {
-        let mut v = a.w.clone();
-        v.push(a.b);
-        v
-    };
-    let unflat = |v: &[f64]| Affine {
-        w: v[..3].to_vec(),
-        b: v[3],
-    };
     check(|q| fields(&unflat(q), &x), &flat(&p), &flat(&g));
 }
 
@@ -171,14 +176,5 @@ fn a_struct_and_its_field_in_one_call() {
     };
     let (v, g) = with_its_own_field_grad(&p);
     assert_eq!(v, with_its_own_field(&p));
-    let flat = |a: &Affine| {
-        let mut v = a.w.clone();
-        v.push(a.b);
-        v
-    };
-    let unflat = |v: &[f64]| Affine {
-        w: v[..3].to_vec(),
-        b: v[3],
-    };
     check(|q| with_its_own_field(&unflat(q)), &flat(&p), &flat(&g));
 }

@@ -570,21 +570,6 @@ impl Gen<'_> {
         }
     }
 
-    /// Whether the adjoints of `a` and `b` overlap: the same variable, or a
-    /// struct parameter and one of its fields (`lin(p, &p.w)`), at any depth.
-    fn overlaps(&self, a: VarId, b: VarId) -> bool {
-        let within = |mut v: VarId, outer: VarId| loop {
-            if v == outer {
-                return true;
-            }
-            match &self.f.vars[v].field {
-                Some((base, _)) => v = *base,
-                None => return false,
-            }
-        };
-        within(a, b) || within(b, a)
-    }
-
     /// The buffer a call argument passes whole (`&v`, `&v[i]`, a copy, or
     /// a vector by value), whose adjoint the callee adds into.
     pub(crate) fn whole<'n>(&self, arg: &'n Node) -> Option<&'n Node> {

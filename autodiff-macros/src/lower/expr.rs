@@ -595,6 +595,26 @@ impl Lower<'_> {
         self.value(a)
     }
 
+    /// The value `v.push(e)` pushes: a float. Only those have a reverse
+    /// (`pop_adjoint`), so a row is an error if it carries a gradient.
+    pub(super) fn pushed(&mut self, v: VarId, e: &syn::Expr) -> Expr {
+        let value = self.value(e);
+        let row = matches!(
+            super::shape_of(&value, &self.vars),
+            Shape::Array(_) | Shape::Matrix
+        );
+        if !row && self.vars[v].shape != Shape::Array(2) {
+            return value;
+        }
+        self.no_rule(
+            e,
+            "this row pushed onto a vector of rows (make the rows first, \
+             `vec![vec![0.0; n]; m]`, and assign them, `rows[i] = ..`)"
+                .into(),
+            e.span(),
+        )
+    }
+
     /// `value` in a hidden variable, so its gradient flows like a named one's.
     fn hidden_value(&mut self, value: Expr, span: Span) -> Expr {
         let name = self.hidden("arg", span);

@@ -609,21 +609,7 @@ impl<'a> Lower<'a> {
                     return;
                 };
                 self.note_assignment(&Place::Var(var), &m.receiver);
-                let mut value = self.value(&m.args[0]);
-                let row = matches!(
-                    shape_of(&value, &self.vars),
-                    Shape::Array(_) | Shape::Matrix
-                );
-                if row || self.vars[var].shape == Shape::Array(2) {
-                    // Only pushes of floats have a reverse (`pop_adjoint`).
-                    value = self.no_rule(
-                        &m.args[0],
-                        "this row pushed onto a vector of rows (make the rows first, \
-                         `vec![vec![0.0; n]; m]`, and assign them, `rows[i] = ..`)"
-                            .into(),
-                        m.args[0].span(),
-                    );
-                }
+                let value = self.pushed(var, &m.args[0]);
                 self.emit(Stmt::Push { var, value });
             }
             E::Macro(m) if effects::is_effect(&m.mac) => {

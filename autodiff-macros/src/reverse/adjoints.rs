@@ -155,6 +155,21 @@ impl Gen<'_> {
         }
     }
 
+    /// Whether the adjoints of `a` and `b` overlap: the same variable, or a
+    /// struct parameter and one of its fields (`lin(p, &p.w)`), at any depth.
+    pub(crate) fn overlaps(&self, a: VarId, b: VarId) -> bool {
+        let within = |mut v: VarId, outer: VarId| loop {
+            if v == outer {
+                return true;
+            }
+            match &self.f.vars[v].field {
+                Some((base, _)) => v = *base,
+                None => return false,
+            }
+        };
+        within(a, b) || within(b, a)
+    }
+
     /// `x_adj` or `x_adj[i]`: the adjoint of the place a statement writes.
     pub(super) fn adjoint_place(&self, place: &Place) -> TokenStream {
         let adj = self.adj(place.var());
