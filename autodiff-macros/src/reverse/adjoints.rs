@@ -40,13 +40,8 @@ impl Gen<'_> {
             borrowed,
             old_len,
         } = take;
-        let v = place.var();
-        let scalar_elem = match place {
-            Place::Var(_) => self.f.vars[v].shape == Shape::Scalar,
-            Place::Index(_, idx) => !(self.f.vars[v].shape == Shape::Array(2) && idx.len() == 1),
-        };
         let target = self.adjoint_place(place);
-        if scalar_elem {
+        if self.scalar_place(place) {
             let d = self.names.fresh("d");
             out.extend(quote!(let #d = #target;));
             if reset {
@@ -68,12 +63,8 @@ impl Gen<'_> {
             quote!(#d)
         };
         // A moved adjoint is sized again anyway.
-        match old_len {
-            _ if !reset || moved => {}
-            Some(len) => {
-                out.extend(quote!(::autodiff::__private::ZeroLen::zero_len(&mut #target, #len);))
-            }
-            None => out.extend(quote!(::autodiff::__private::Adjoint::set_zero(&mut #target[..]);)),
+        if reset && !moved {
+            self.reset_adjoint(place, old_len.as_ref(), out);
         }
         d
     }
@@ -182,25 +173,29 @@ impl Gen<'_> {
         }
     }
 
-    /// Zeroes the adjoint of `place`: its value is overwritten by a constant.
-    pub(super) fn reset_adjoint(&mut self, place: &Place, out: &mut TokenStream) {
-        let v = place.var();
-        let adj = self.adj(v);
+    /// Zeroes the adjoint of `place`, whose value is overwritten: with
+    /// `old_len`, as that many zeros (`Take::old_len`).
+    pub(super) fn reset_adjoint(
+        &mut self,
+        place: &Place,
+        old_len: Option<&TokenStream>,
+        out: &mut TokenStream,
+    ) {
+        let target = self.adjoint_place(place);
+        out.extend(match old_len {
+            _ if self.scalar_place(place) => quote!(#target = 0.0;),
+            Some(len) => quote!(::autodiff::__private::ZeroLen::zero_len(&mut #target, #len);),
+            None => quote!(::autodiff::__private::Adjoint::set_zero(&mut #target[..]);),
+        });
+    }
+
+    /// Whether `place` is a float: a scalar variable, or an element rather
+    /// than a row.
+    fn scalar_place(&self, place: &Place) -> bool {
+        let shape = self.f.vars[place.var()].shape;
         match place {
-            Place::Var(_) if self.f.vars[v].shape == Shape::Scalar => {
-                out.extend(quote!(#adj = 0.0;))
-            }
-            Place::Var(_) => {
-                out.extend(quote!(::autodiff::__private::Adjoint::set_zero(&mut #adj[..]);))
-            }
-            Place::Index(_, idx) => {
-                let i = self.index_tokens(idx);
-                if self.f.vars[v].shape == Shape::Array(2) && idx.len() == 1 {
-                    out.extend(quote!(::autodiff::__private::Adjoint::set_zero(&mut #adj #i[..]);));
-                } else {
-                    out.extend(quote!(#adj #i = 0.0;));
-                }
-            }
+            Place::Var(_) => shape == Shape::Scalar,
+            Place::Index(_, idx) => !(shape == Shape::Array(2) && idx.len() == 1),
         }
     }
 }

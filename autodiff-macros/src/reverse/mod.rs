@@ -410,15 +410,8 @@ impl<'a> Gen<'a> {
         if !self.an.expr_active(value) {
             // A constant value: its adjoint only ends here.
             fwd.extend(fwd_store(self.print(value)));
-            match &old_len {
-                Some(len) => {
-                    let target = self.adjoint_place(place);
-                    rev.extend(
-                        quote!(::autodiff::__private::ZeroLen::zero_len(&mut #target, #len);),
-                    );
-                }
-                None if reset => self.reset_adjoint(place, &mut rev),
-                None => {}
+            if reset {
+                self.reset_adjoint(place, old_len.as_ref(), &mut rev);
             }
             rev.extend(restore);
             if resize {
