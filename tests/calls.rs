@@ -464,7 +464,8 @@ fn temporary_adjoints_take_each_iterations_length() {
 }
 
 /// A buffer overwritten by a call's result of another length, its old
-/// value read before but not after: its adjoint goes back to the old length.
+/// value read before but not after: its adjoint goes back to the old
+/// (longer) length and holds nothing of the new value's.
 #[differentiate(wrt(x))]
 fn regrown(x: &[f64]) -> f64 {
     let n = x.len();
@@ -472,10 +473,10 @@ fn regrown(x: &[f64]) -> f64 {
     for i in 0..n - 1 {
         a[i] = x[i] * x[i + 1];
     }
-    let mut y = blend(&a, &a);
-    let s = y[0] * y[1];
-    y = blend(x, x);
-    s + y[n - 1]
+    let mut y = blend(x, x);
+    let s = y[0] * y[n - 1];
+    y = blend(&a, &a);
+    s + y[0]
 }
 
 #[test]
