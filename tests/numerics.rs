@@ -163,3 +163,25 @@ fn values_that_do_not_reach_the_result_are_not_differentiated() {
     assert_eq!(g, vec![0.25f64.cos(), 0.0]);
     assert_eq!(ga, -0.25f64.cos());
 }
+
+#[differentiate]
+fn floors(x: f64, y: f64, v: &[f64]) -> f64 {
+    let a = y.floor();
+    let mut s = x + a;
+    for i in 0..v.len() {
+        let t = v[i].floor();
+        s += t;
+    }
+    s
+}
+
+/// Adjoints start from `-0.0` inside the generated code (so that LLVM can
+/// drop the first addition); a gradient the user sees is `+0.0` where no
+/// derivative reaches it, as PyTorch and JAX print it.
+#[test]
+fn zero_gradients_are_positive_zeros() {
+    let (_, (dx, dy, dv)) = floors_grad(1.0, 2.5, &[1.5, 2.5]);
+    assert_eq!(dx, 1.0);
+    assert!(dy == 0.0 && dy.is_sign_positive());
+    assert!(dv.iter().all(|d| *d == 0.0 && d.is_sign_positive()));
+}

@@ -144,3 +144,29 @@ fn non_smooth_points_follow_pytorch_and_jax() {
 fn unary_abs(x: f64) -> f64 {
     abs::method_grad(x).1
 }
+
+/// One place in several argument positions of a rule: its cotangents are
+/// summed before they reach the adjoint, for a scalar, a slice element and
+/// an element of a row.
+#[differentiate]
+fn same_place_twice(x: f64, v: &[f64], m: &[Vec<f64>]) -> f64 {
+    let mut s = x * x + x.powf(x) + x.hypot(x) + x.mul_add(x, x) + x.atan2(x);
+    for i in 0..v.len() {
+        s += v[i] * v[i] + v[i].mul_add(v[i], v[i]) + v[i].powf(v[i]) / (v[i] + v[0]);
+        s += m[i][1] * m[i][1] + m[i][1].mul_add(m[i][0], m[i][1]);
+    }
+    s
+}
+
+#[test]
+fn one_place_in_several_arguments() {
+    let (x, v, m) = (0.7, [1.3, 0.4], vec![vec![0.5, 1.1], vec![-0.3, 0.9]]);
+    let (_, (dx, dv, dm)) = same_place_twice_grad(x, &v, &m);
+    let flat = [x, v[0], v[1], m[0][0], m[0][1], m[1][0], m[1][1]];
+    let unflat = |p: &[f64]| {
+        let m = vec![vec![p[3], p[4]], vec![p[5], p[6]]];
+        same_place_twice(p[0], &p[1..3], &m)
+    };
+    let grad = [dx, dv[0], dv[1], dm[0][0], dm[0][1], dm[1][0], dm[1][1]];
+    common::check(unflat, &flat, &grad);
+}

@@ -16,7 +16,7 @@
 //!
 //! ```text
 //! for i in 1..n {                for i in 1..n {   // not (1..n).rev()
-//!     z[i] = x[i] * y[i - 1];  ->    let d = z_adj[i]; z_adj[i] = 0.0;
+//!     z[i] = x[i] * y[i - 1];  ->    let d = z_adj[i]; z_adj[i] = -0.0;
 //! }                                  d_x[i] += d * y[i - 1]; d_y[i - 1] += d * x[i];
 //!                                }
 //! ```

@@ -151,7 +151,8 @@ fn build(
                 let a = gen.names.fresh(&format!("{}_adj", var.ident));
                 let v = &var.ident;
                 if var.shape == Shape::Scalar {
-                    scalar_adjs.extend(quote!(let mut #a = 0.0;));
+                    let zero = crate::reverse::zero();
+                    scalar_adjs.extend(quote!(let mut #a = #zero;));
                 } else if scratch.contains(&id) {
                     scratch_adjs.push((a.clone(), v.clone()));
                 } else if fused_buffers.contains(&id) {

@@ -10,7 +10,7 @@
 //! fn rhs(x: &[f64], y: &[f64])         reverse (the value unused):
 //!         -> Vec<f64> {                    let mut value_adj = seed.to_vec();
 //!     let mut z = vec![0.0; x.len()];      for i in (1..x.len()).rev() {
-//!     for i in 1..x.len() {                    let d = value_adj[i]; value_adj[i] = 0.0;
+//!     for i in 1..x.len() {                    let d = value_adj[i]; value_adj[i] = -0.0;
 //!         z[i] = x[i] * y[i - 1];              d_x[i] += d * y[i - 1];
 //!     }                                        d_y[i - 1] += d * x[i];
 //!     z                                    }

@@ -105,7 +105,8 @@ pub fn companion(
         let pi = &p.ident;
         if let Kind::Scalar = kind {
             let a = names.fresh(&format!("{pi}_adj"));
-            prologue.extend(quote!(let mut #a = 0.0;));
+            let zero = crate::reverse::zero();
+            prologue.extend(quote!(let mut #a = #zero;));
             epilogue.extend(quote!(if let ::core::option::Option::Some(#b) = #b { *#b += #a; }));
             param_adjoints.push(Some(quote!(#a)));
         } else {

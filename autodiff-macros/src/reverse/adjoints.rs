@@ -7,6 +7,24 @@ use crate::ir::*;
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
+/// The zero a scalar adjoint or cotangent starts from and is reset to:
+/// `-0.0`, since `-0.0 + d` is exactly `d` while `0.0 + d` is not when `d`
+/// is `-0.0`. So LLVM drops the first addition into a fresh adjoint, as a
+/// hand-written gradient has none, and a sum stays zero whichever zero it
+/// meets (`0.0 + -0.0 == 0.0`).
+///
+/// ```text
+/// let mut a_adj = -0.0;
+/// for i in (0..n).rev() {
+///     a_adj += 2.0 * a * d;    // LLVM: a_adj = 2.0 * a * d
+///     d_x[i] += a_adj;
+///     a_adj = -0.0;
+/// }
+/// ```
+pub(crate) fn zero() -> TokenStream {
+    quote!(-0.0)
+}
+
 /// How `take_adjoint` reads an adjoint and starts it again.
 pub(super) struct Take {
     /// `=`: the old value's adjoint starts at zero.
@@ -45,7 +63,8 @@ impl Gen<'_> {
             let d = self.names.fresh("d");
             out.extend(quote!(let #d = #target;));
             if reset {
-                out.extend(quote!(#target = 0.0;));
+                let zero = zero();
+                out.extend(quote!(#target = #zero;));
             }
             return quote!(#d);
         }
@@ -183,7 +202,10 @@ impl Gen<'_> {
     ) {
         let target = self.adjoint_place(place);
         out.extend(match old_len {
-            _ if self.scalar_place(place) => quote!(#target = 0.0;),
+            _ if self.scalar_place(place) => {
+                let zero = zero();
+                quote!(#target = #zero;)
+            }
             Some(len) => quote!(::autodiff::__private::ZeroLen::zero_len(&mut #target, #len);),
             None => quote!(::autodiff::__private::Adjoint::set_zero(&mut #target[..]);),
         });

@@ -1,6 +1,7 @@
 //! Calls to differentiated functions in the sweeps: which code a call
-//! becomes, and how a nested statement's forward sweep keeps what its
-//! replay in the reverse sweep takes back.
+//! becomes, how a nested statement's forward sweep keeps what its replay in
+//! the reverse sweep takes back, and the buffers a call's pullback adds
+//! its gradient into.
 
 use super::{Gen, Store};
 use crate::anf::{call_key, Node, NodeKind};
@@ -182,6 +183,109 @@ impl Gen<'_> {
     pub fn add_call_site(&mut self, key: usize, site: CallSite) {
         self.call_sites.insert(key, site);
         self.statement_sites.push(key);
+    }
+}
+
+impl Gen<'_> {
+    /// The reverse of a call: the callee's pullback, with a buffer for each
+    /// argument that carries a gradient: the adjoint of a buffer argument
+    /// itself, a fresh cotangent for a scalar one, pulled back afterwards.
+    ///
+    /// ```text
+    /// y = g(x * 2.0, &v, n)   →   let mut d1 = -0.0;
+    ///                             g::pullback(t, &v, n, seed(&d), as_buffer(&mut d1),
+    ///                                 as_buffer(&mut v_adj), None);
+    ///                             <pullback of x * 2.0 with d1>
+    /// ```
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn call_pullback(
+        &mut self,
+        pullback: &TokenStream,
+        split: Option<&(TokenStream, TokenStream)>,
+        children: &[Node],
+        arg_spans: &[proc_macro2::Span],
+        span: proc_macro2::Span,
+        d: TokenStream,
+        out: &mut TokenStream,
+    ) {
+        let mut buffers = Vec::new();
+        let mut scalars = Vec::new();
+        // A buffer passed twice (`dot(&v, &v)`) cannot be borrowed mutably
+        // twice: the second gets a scratch adjoint, added in afterwards.
+        let mut borrowed = Vec::new();
+        let mut scratches = TokenStream::new();
+        for (k, c) in children.iter().enumerate() {
+            let target = match self.whole(c).map(|w| (&w.kind, &w.val)) {
+                Some((NodeKind::Var(v), val)) => Some((*v, self.adj(*v), val)),
+                Some((NodeKind::Index(v, idx), val)) => {
+                    let adj = self.adj(*v);
+                    Some((*v, quote!(#adj #idx), val))
+                }
+                _ => None,
+            };
+            let adjoint = match target {
+                _ if matches!(c.kind, NodeKind::Constant) => None,
+                // The same variable, or a buffer field of a struct passed
+                // too, which the scratch can be added back into.
+                Some((v, adj, val))
+                    if borrowed.contains(&v)
+                        || (self.f.vars[v].shape != Shape::Unknown
+                            && borrowed.iter().any(|&b| self.overlaps(b, v))) =>
+                {
+                    let dk = self.pooled("zero_in", quote!(&#val), out);
+                    scratches.extend(
+                        quote!(::autodiff::__private::accumulate(&mut #adj[..], &#dk[..]);),
+                    );
+                    Some(quote!(*#dk))
+                }
+                Some((v, adj, _)) => {
+                    borrowed.push(v);
+                    Some(adj)
+                }
+                None => {
+                    let at = arg_spans.get(k).copied().unwrap_or(span);
+                    let dk = self.names.fresh_at("d", at);
+                    let zero = crate::reverse::zero();
+                    out.extend(quote!(let mut #dk = #zero;));
+                    scalars.push((k, dk.clone()));
+                    Some(quote!(#dk))
+                }
+            };
+            buffers.push(match adjoint {
+                None => quote!(::core::option::Option::None),
+                Some(a) => {
+                    // Located at the argument, in the hygiene of the
+                    // generated names, so an error points at the argument.
+                    let at = proc_macro2::Span::mixed_site()
+                        .located_at(arg_spans.get(k).copied().unwrap_or(span));
+                    quote_spanned!(at=> ::autodiff::__private::as_buffer(&mut #a))
+                }
+            });
+        }
+        let vals = children.iter().map(|c| &c.val);
+        let seed = quote!(::autodiff::__private::seed(&#d));
+        out.extend(match split {
+            Some((reverse, pb)) => quote_spanned!(span=>
+                #reverse(#pb, #(#vals,)* #seed, #(#buffers),*);
+            ),
+            None => quote_spanned!(span=>
+                #pullback(#(#vals,)* #seed, #(#buffers),*);
+            ),
+        });
+        out.extend(scratches);
+        for (k, dk) in scalars {
+            self.pullback(&children[k], quote!(#dk), out);
+        }
+    }
+
+    /// The buffer a call argument passes whole (`&v`, `&v[i]`, a copy, or
+    /// a vector by value), whose adjoint the callee adds into.
+    pub(crate) fn whole<'n>(&self, arg: &'n Node) -> Option<&'n Node> {
+        match &arg.kind {
+            NodeKind::Ref(inner) | NodeKind::Copy(inner) => Some(inner),
+            NodeKind::Var(v) if self.f.vars[*v].shape != Shape::Scalar => Some(arg),
+            _ => None,
+        }
     }
 }
 

@@ -9,7 +9,7 @@
 //! ```text
 //! for i in 0..n {             forward: for i in 0..n { s[i] = { let v = x[i].exp(); kept.push(v); v }; }
 //!     s[i] = x[i].exp();      reverse: for i in (0..n).rev() {
-//! }                                        let d = s_adj[i]; s_adj[i] = 0.0;
+//! }                                        let d = s_adj[i]; s_adj[i] = -0.0;
 //!                                          let t = kept.pop();
 //!                                          x_adj[i] += rules::exp(&x[i], &t, d);
 //!                                      }

@@ -9,7 +9,7 @@
 //! alias the other buffers the loop writes.
 //!
 //! ```text
-//! for row in (c + 1..d).rev() {        let mut sum = 0.0;
+//! for row in (c + 1..d).rev() {        let mut sum = -0.0;
 //!     ..                               for row in (c + 1..d).rev() {
 //!     e_adj[c] += d2;          ->          ..
 //! }                                        sum += d2;
@@ -80,9 +80,9 @@ impl Gen<'_> {
         let sums = self.promotions.pop().map(|p| p.sums).unwrap_or_default();
         if !sums.is_empty() {
             let (targets, locals): (Vec<_>, Vec<_>) = sums.into_iter().unzip();
-            let rev = sw.rev;
+            let (rev, zero) = (sw.rev, super::zero());
             sw.rev = quote!({
-                #(let mut #locals = 0.0;)*
+                #(let mut #locals = #zero;)*
                 #rev
                 #(#targets += #locals;)*
             });

@@ -20,6 +20,7 @@
 //! that are needed are saved in a local, a slot, or a tape inside loops.
 
 mod adjoints;
+pub(crate) use adjoints::zero;
 mod calls;
 mod kept;
 mod loops;
