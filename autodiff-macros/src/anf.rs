@@ -148,7 +148,8 @@ impl Gen<'_> {
                 spelling,
                 span,
             } => {
-                let mut operands: Vec<TokenStream> = args.iter().map(|a| self.print(a)).collect();
+                let mut operands: Vec<TokenStream> =
+                    args.iter().map(|a| self.print_borrowed(a)).collect();
                 if let (Spelling::Method, Some(recv)) = (spelling, args.first()) {
                     operands[0] = self.print_operand(recv);
                 }
@@ -242,7 +243,7 @@ impl Gen<'_> {
 
     /// An operand of an operator, borrowed if it is a vector or matrix:
     /// `&x * &x` leaves `x` for the reverse sweep to read.
-    fn print_borrowed(&self, e: &Expr) -> TokenStream {
+    pub(crate) fn print_borrowed(&self, e: &Expr) -> TokenStream {
         let t = self.print_operand(e);
         match self.held(e) {
             Held::Either => quote!(::autodiff::__private::tensor_ref(&#t)),
@@ -370,7 +371,14 @@ impl Gen<'_> {
                 span,
             } => {
                 let children: Vec<Node> = args.iter().map(|a| self.anf(a, out)).collect();
-                let vals: Vec<TokenStream> = children.iter().map(|c| c.val.clone()).collect();
+                // A vector argument is borrowed (`x.minimum(&t)`): the
+                // reverse sweep reads it. The receiver is borrowed by `.`.
+                let vals: Vec<TokenStream> = (children.iter().enumerate())
+                    .map(|(k, c)| match k {
+                        0 => c.val.clone(),
+                        _ => self.borrowed(c),
+                    })
+                    .collect();
                 let call = call_tokens(prim.name, spelling, &vals, *span);
                 let val = match self.kept_result(e, &call, out) {
                     Some(val) => val,

@@ -127,6 +127,7 @@ pub fn lower(
     shape::infer_shapes(&mut l.vars, &body, true);
     shape::mark_references(&mut l.vars, &body);
     let body = shape::copy_buffers(body, &l.vars);
+    let body = shape::broadcast_compound(body, &l.vars);
     // Named last, so the user's names keep their spelling.
     let result = l.result;
     l.vars[result].ident = l.names.fresh("value");

@@ -48,6 +48,39 @@ pub(super) fn copy_buffers(body: Vec<Stmt>, vars: &[Var]) -> Vec<Stmt> {
         .collect()
 }
 
+/// `v += a` with a vector `v` and a scalar `a` is `v = v + a`: the
+/// broadcasting rule of `+` sums `v`'s adjoint into `a`'s, which a compound
+/// assignment, passing the adjoint on whole, would not.
+///
+/// ```text
+/// y += a;   →   y = y + a;      // reverse: a_adj += sum(y_adj)
+/// ```
+pub(super) fn broadcast_compound(body: Vec<Stmt>, vars: &[Var]) -> Vec<Stmt> {
+    body.into_iter()
+        .map(|s| match s {
+            Stmt::Assign {
+                place: Place::Var(v),
+                op: op @ (AssignOp::Add | AssignOp::Sub),
+                value,
+                span,
+            } if vars[v].shape.is_tensor() && of_expr(&value, vars) == Shape::Scalar => {
+                let bin = if op == AssignOp::Add {
+                    BinOp::Add
+                } else {
+                    BinOp::Sub
+                };
+                Stmt::Assign {
+                    place: Place::Var(v),
+                    op: AssignOp::Set,
+                    value: Expr::Bin(bin, Box::new(Expr::Var(v, span)), Box::new(value), span),
+                    span,
+                }
+            }
+            s => s.map_blocks(|b, _| broadcast_compound(b, vars)),
+        })
+        .collect()
+}
+
 /// Shapes of call results, which the syntax does not give: a result that is
 /// indexed (`y[i]`) or passed on by reference (`&y`) is a buffer, any other a
 /// scalar. A result declared with a type already has its shape.
@@ -76,6 +109,13 @@ pub(super) fn settle_calls(vars: &mut [Var], body: &[Stmt]) {
                         used_as[v].get_or_insert(Shape::Array(1));
                     }
                 }
+                Expr::Prim { prim, args, .. } => {
+                    for (k, a) in args.iter().enumerate() {
+                        if let (Expr::Var(v, _), Some(sh)) = (a, tensor_operand(prim, k)) {
+                            used_as[*v].get_or_insert(sh);
+                        }
+                    }
+                }
                 _ => {}
             })
         };
@@ -93,10 +133,92 @@ pub(super) fn settle_calls(vars: &mut [Var], body: &[Stmt]) {
             _ => {}
         }
     });
+    flow_back(vars, body, &mut used_as);
     for (i, v) in vars.iter_mut().enumerate() {
         if from_call[i] && v.shape == Shape::Unknown {
             v.shape = used_as[i].unwrap_or(Shape::Scalar);
         }
+    }
+}
+
+/// What a vector value says of the one unknown operand it is computed
+/// from element-wise: with no other operand a vector, that one is.
+///
+/// ```text
+/// let y = g(x);  let z = y * 2.0;  z.sum()   →   z is a vector, so y is
+/// ```
+fn flow_back(vars: &[Var], body: &[Stmt], used_as: &mut [Option<Shape>]) {
+    let mut flows = Vec::new();
+    visit(body, &mut |s| match s {
+        Stmt::Let { var, init: Some(e) }
+        | Stmt::Assign {
+            place: Place::Var(var),
+            op: AssignOp::Set,
+            value: e,
+            ..
+        } => flows.push((*var, e.clone())),
+        _ => {}
+    });
+    let known = |v: VarId, used_as: &[Option<Shape>]| match vars[v].shape {
+        Shape::Unknown => used_as[v],
+        sh => Some(sh),
+    };
+    loop {
+        let mut changed = false;
+        for (w, e) in &flows {
+            let Some(sh) = known(*w, used_as).filter(|s| s.is_tensor()) else {
+                continue;
+            };
+            let (mut unknown, mut tensor) = (Vec::new(), false);
+            elementwise_leaves(e, &mut |leaf| match leaf {
+                Expr::Var(v, _) => match known(*v, used_as) {
+                    None => unknown.push(*v),
+                    Some(s) => tensor |= s.is_tensor(),
+                },
+                leaf => tensor |= shape(leaf, vars, false).is_tensor(),
+            });
+            unknown.sort_unstable();
+            unknown.dedup();
+            if let ([u], false) = (&unknown[..], tensor) {
+                used_as[*u] = Some(sh);
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+}
+
+/// The operands `e` is an element-wise function of.
+fn elementwise_leaves(e: &Expr, f: &mut impl FnMut(&Expr)) {
+    match e {
+        Expr::Bin(_, a, b, _) => {
+            elementwise_leaves(a, f);
+            elementwise_leaves(b, f);
+        }
+        Expr::Neg(a, _) | Expr::Copy(a, _, _) | Expr::Ref(a, _) => elementwise_leaves(a, f),
+        Expr::Prim { prim, args, .. } if prim.yields == Yields::Elementwise => {
+            for (a, d) in args.iter().zip(prim.differentiable) {
+                if *d {
+                    elementwise_leaves(a, f);
+                }
+            }
+        }
+        e => f(e),
+    }
+}
+
+/// The shape operand `k` of a vector or matrix primitive has (`y.sum()`,
+/// `a.matvec(&y)`). A reduction's operand may be either; its adjoint code
+/// is the same for both (flat, through `[..]`).
+fn tensor_operand(prim: &crate::rules::Prim, k: usize) -> Option<Shape> {
+    match (prim.rule, k) {
+        ("sum" | "mean" | "norm" | "reduce_max" | "reduce_min" | "dot", _)
+        | ("matvec", 1)
+        | ("vecmat", 0) => Some(Shape::Array(1)),
+        ("matvec", 0) | ("vecmat", 1) | ("matmul" | "transpose", _) => Some(Shape::Matrix),
+        _ => None,
     }
 }
 

@@ -569,13 +569,22 @@ impl<'a> Gen<'a> {
         if let (AssignOp::Set, Expr::Bin(bop @ (BinOp::Mul | BinOp::Div), a, b, _)) = (op, value) {
             // Not with a call or a kept result: their forward code comes from
             // the whole value.
-            if reads_place(a, place) && !b.has_call() && !b.keeps_results() {
+            // Nor for a vector `v = &v * &v`: `v *= &v` borrows `v` twice.
+            let mut reads_itself = false;
+            b.each(&mut |x| {
+                reads_itself |=
+                    matches!(x, Expr::Var(w, _) | Expr::Index(w, _) if *w == place.var());
+            });
+            let twice = reads_itself && self.f.vars[place.var()].shape.is_tensor();
+            if reads_place(a, place) && !b.has_call() && !b.keeps_results() && !twice {
                 let sym = if *bop == BinOp::Mul {
                     quote!(*=)
                 } else {
                     quote!(/=)
                 };
-                let rhs = self.print(b);
+                // Borrowed if a vector: `v *= &w` leaves `w` for the reverse
+                // sweep.
+                let rhs = self.print_borrowed(b);
                 let store = move |_| quote!(#target #sym #rhs;);
                 return self.assignment(place, op, value, ctx, false, store);
             }

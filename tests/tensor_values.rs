@@ -1,0 +1,181 @@
+//! `Vector` and `Matrix` values the body updates in place, passes to
+//! element-wise methods, or gets from calls without a type annotation:
+//! each against central finite differences.
+#![allow(dead_code)]
+mod common;
+use autodiff::{differentiate, Matrix, Vector};
+
+fn vector(p: &[f64]) -> Vector {
+    Vector::from(p.to_vec())
+}
+
+fn matrix(p: &[f64]) -> Matrix {
+    Matrix::from_rows(&[p[..3].to_vec(), p[3..].to_vec()])
+}
+
+const X: [f64; 3] = [0.4, -1.1, 0.8];
+const A: [f64; 6] = [0.3, -0.7, 1.2, 0.5, 0.9, -0.4];
+
+// ---- `v = v * &w`, `v *= w` with a vector local `w` --------------------------
+
+#[differentiate]
+fn times_a_local(x: &Vector) -> f64 {
+    let mut y = x * 2.0;
+    let e = x.sin();
+    y = y * &e;
+    y = &y * &e;
+    y = y / &e.exp();
+    y = y * e;
+    y.sum()
+}
+
+#[differentiate]
+fn compound_with_a_local(x: &Vector) -> f64 {
+    let mut y = x.clone();
+    let e = x.cos() + 2.0;
+    y *= e;
+    let w = x.exp();
+    y /= w;
+    y.sum()
+}
+
+#[test]
+fn updated_by_another_local_vector() {
+    let (_, g) = times_a_local_grad(&vector(&X));
+    common::check(|p| times_a_local(&vector(p)), &X, g.as_slice());
+    let (_, g) = compound_with_a_local_grad(&vector(&X));
+    common::check(|p| compound_with_a_local(&vector(p)), &X, g.as_slice());
+}
+
+// ---- an owned vector argument of an element-wise method ---------------------
+
+#[differentiate]
+fn owned_arguments(x: &Vector) -> f64 {
+    let y = x.sin();
+    x.minimum(x * 0.5).sum()
+        + x.maximum(x.cos()).sum()
+        + x.atan2(y).sum()
+        + (x * x + 1.0).powf(x * 0.5).sum()
+        + x.hypot(x.exp()).sum()
+}
+
+#[differentiate]
+fn owned_matrix_argument(a: &Matrix) -> f64 {
+    a.maximum(a * 0.5).sum() + a.hypot(a.exp()).sum()
+}
+
+#[test]
+fn element_wise_methods_with_owned_arguments() {
+    let (_, g) = owned_arguments_grad(&vector(&X));
+    common::check(|p| owned_arguments(&vector(p)), &X, g.as_slice());
+    let (_, g) = owned_matrix_argument_grad(&matrix(&A));
+    common::check(|p| owned_matrix_argument(&matrix(p)), &A, &g[..]);
+}
+
+// ---- `v += s` with a scalar `s` ------------------------------------------------
+
+#[differentiate]
+fn shifted(x: &Vector, s: f64) -> f64 {
+    let mut y = x.clone();
+    y += s;
+    y -= s * s;
+    for _ in 0..2 {
+        y += s.sin();
+        y = &y * &y;
+    }
+    y.sum()
+}
+
+#[differentiate]
+fn shifted_matrix(a: &Matrix, s: f64) -> f64 {
+    let mut m = a * 2.0;
+    m += s;
+    m -= s.exp();
+    (&m * &m).sum()
+}
+
+#[test]
+fn a_scalar_added_to_a_vector_in_place_gets_the_sum() {
+    let flat = [X[0], X[1], X[2], 0.3];
+    let (_, (gx, gs)) = shifted_grad(&vector(&X), 0.3);
+    let mut g = gx.as_slice().to_vec();
+    g.push(gs);
+    common::check(|p| shifted(&vector(&p[..3]), p[3]), &flat, &g);
+
+    let flat: Vec<f64> = A.iter().copied().chain([0.2]).collect();
+    let (_, (ga, gs)) = shifted_matrix_grad(&matrix(&A), 0.2);
+    let mut g = ga[..].to_vec();
+    g.push(gs);
+    common::check(|p| shifted_matrix(&matrix(&p[..6]), p[6]), &flat, &g);
+}
+
+// ---- a call's vector or matrix result bound without a type ------------------
+
+#[differentiate]
+fn square(x: &Vector) -> Vector {
+    x * x
+}
+
+#[differentiate]
+fn total(x: &Vector) -> f64 {
+    x.sum()
+}
+
+#[differentiate]
+fn transposed(a: &Matrix) -> Matrix {
+    a.transpose()
+}
+
+#[differentiate]
+fn reduced(x: &Vector) -> f64 {
+    let y = square(x);
+    y.sum() + y.dot(x)
+}
+
+#[differentiate]
+fn through_locals(x: &Vector) -> f64 {
+    let y = square(x);
+    let z = y * 2.0;
+    let w = z.sin() + 1.0;
+    w.sum()
+}
+
+#[differentiate]
+fn scalar_result_times_a_vector(x: &Vector) -> f64 {
+    let s = total(x);
+    let z = x * s;
+    let w = &z * 2.0;
+    w.sum()
+}
+
+#[differentiate]
+fn matrix_results(a: &Matrix, x: &Vector) -> f64 {
+    let m = transposed(a);
+    let z = square(x);
+    let t = m.transpose();
+    m.matvec(&z).sum() + t.sum() * m.sum() + transposed(a).sum()
+}
+
+#[test]
+fn call_results_take_their_shape_from_their_use() {
+    for (f, g) in [
+        (reduced as fn(&Vector) -> f64, reduced_grad(&vector(&X)).1),
+        (through_locals, through_locals_grad(&vector(&X)).1),
+        (
+            scalar_result_times_a_vector,
+            scalar_result_times_a_vector_grad(&vector(&X)).1,
+        ),
+    ] {
+        common::check(|p| f(&vector(p)), &X, g.as_slice());
+    }
+    let x = [0.5, -0.2];
+    let (_, (ga, gx)) = matrix_results_grad(&matrix(&A), &vector(&x));
+    let flat: Vec<f64> = A.iter().chain(&x).copied().collect();
+    let mut g = ga[..].to_vec();
+    g.extend_from_slice(gx.as_slice());
+    common::check(
+        |p| matrix_results(&matrix(&p[..6]), &vector(&p[6..])),
+        &flat,
+        &g,
+    );
+}
