@@ -485,3 +485,37 @@ fn an_overwritten_buffer_of_another_length() {
     let (_, gx) = regrown_grad(&x);
     check(regrown, &x, &gx);
 }
+
+// ---- arguments computed for the call, passed by value or by reference -----
+
+#[differentiate]
+fn by_value(v: Vec<f64>) -> f64 {
+    v[0] * v[1] + v[1].sin()
+}
+
+#[differentiate]
+fn pair(v: [f64; 2]) -> f64 {
+    v[0] * v[1].exp()
+}
+
+#[differentiate]
+fn borrowed_pair(v: &[f64]) -> f64 {
+    v[0] / (1.0 + v[1] * v[1])
+}
+
+#[differentiate]
+fn temporaries(x: &[f64]) -> f64 {
+    let y = x.to_vec();
+    let mut s = by_value(x.to_vec()) + by_value(y) + by_value(vec![x[1], x[0] * 2.0]);
+    s += pair([x[0], x[1]]) + pair([x[1]; 2]) + borrowed_pair(&[x[0], x[1] * 3.0]);
+    for i in 0..2 {
+        s += pair([x[i], x[1 - i]]) * borrowed_pair(&vec![x[1 - i]; 2]);
+    }
+    s
+}
+
+#[test]
+fn arguments_computed_for_the_call() {
+    let x = [0.7, -0.4];
+    check(temporaries, &x, &temporaries_grad(&x).1);
+}

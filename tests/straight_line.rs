@@ -98,6 +98,24 @@ fn float_casts_carry_the_gradient() {
     assert_relative_eq!(dy, 4.0);
 }
 
+#[differentiate]
+fn conversions(x: f32, y: f64, n: i32) -> f64 {
+    f64::from(x) * 2.0 * y + f64::from(n) * y + f64::from(x * x).sin()
+}
+
+#[test]
+fn from_conversions_carry_the_gradient_like_casts() {
+    let (x, y) = (0.5f32, 1.5);
+    let (_, (dx, dy)) = conversions_grad(x, y, 3);
+    let x = f64::from(x);
+    assert_relative_eq!(
+        f64::from(dx),
+        2.0 * y + (x * x).cos() * 2.0 * x,
+        epsilon = 1e-6
+    );
+    assert_relative_eq!(dy, 2.0 * x + 3.0);
+}
+
 #[differentiate(wrt(y))]
 fn partial(x: f64, y: f64) -> f64 {
     x * y * y

@@ -178,3 +178,30 @@ fn a_struct_and_its_field_in_one_call() {
     assert_eq!(v, with_its_own_field(&p));
     check(|q| with_its_own_field(&unflat(q)), &flat(&p), &flat(&g));
 }
+
+#[differentiate(wrt(p, q))]
+fn bilinear(p: &Affine, q: &Affine) -> f64 {
+    p.b * q.b + p.w[0] * q.w[1] - p.w[2] * q.w[2].sin()
+}
+
+/// The same struct passed twice to one call: the second gets a scratch
+/// adjoint, added back into the struct's.
+#[differentiate(wrt(p))]
+fn twice(p: &Affine) -> f64 {
+    let mut s = bilinear(p, p);
+    for _ in 0..2 {
+        s += bilinear(p, p) * p.b;
+    }
+    s
+}
+
+#[test]
+fn a_struct_passed_twice_to_one_call() {
+    let p = Affine {
+        w: vec![0.5, -0.3, 0.8],
+        b: 0.7,
+    };
+    let (v, g) = twice_grad(&p);
+    assert_eq!(v, twice(&p));
+    check(|q| twice(&unflat(q)), &flat(&p), &flat(&g));
+}

@@ -179,3 +179,21 @@ fn call_results_take_their_shape_from_their_use() {
         &g,
     );
 }
+
+// ---- a vector computed for a call ---------------------------------------------
+
+#[differentiate]
+fn energy(v: &Vector) -> f64 {
+    v.dot(v)
+}
+
+#[differentiate]
+fn computed_arguments(x: &Vector) -> f64 {
+    energy(&(x * 2.0)) + energy(&x.sin()) * energy(x)
+}
+
+#[test]
+fn a_vector_computed_for_a_call() {
+    let (_, g) = computed_arguments_grad(&vector(&X));
+    common::check(|p| computed_arguments(&vector(p)), &X, g.as_slice());
+}

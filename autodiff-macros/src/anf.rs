@@ -441,7 +441,17 @@ impl Gen<'_> {
                 if let Some(t) = self.joint_call(c, seed, &children, out) {
                     return Node::new(t, NodeKind::Constant);
                 }
-                let vals = children.iter().map(|c| &c.val);
+                // A temporary passed by value (`g(x.to_vec())`) is cloned:
+                // the call's pullback takes it again.
+                let vals: Vec<TokenStream> = (children.iter())
+                    .map(|c| match c.kind {
+                        NodeKind::Copy(_) | NodeKind::List(_) | NodeKind::Splat(_) => {
+                            let v = &c.val;
+                            quote!(::core::clone::Clone::clone(&#v))
+                        }
+                        _ => c.val.clone(),
+                    })
+                    .collect();
                 let (val, split) = match self.call_mode {
                     CallMode::Forward => {
                         let (t, pb) = (self.names.fresh("t"), self.names.fresh("pb"));

@@ -46,6 +46,22 @@ pub fn expand(input: TokenStream) -> TokenStream {
         )
         .to_compile_error();
     }
+    // A `Vector` or `Matrix` field: the differentiated body reads fields
+    // as slices and floats, so these are refused here rather than failing
+    // inside the generated code.
+    let mut errors: Option<syn::Error> = None;
+    for f in fields {
+        if let Some(t) = tensor_type(&f.ty) {
+            let e = syn::Error::new_spanned(
+                &f.ty,
+                format!("a `{t}` field is not supported in a `#[derive(Differentiable)]` struct; store it as `Vec<f64>`{}", if t == "Matrix" { " or `Vec<Vec<f64>>`" } else { "" }),
+            );
+            match &mut errors {
+                Some(all) => all.combine(e),
+                None => errors = Some(e),
+            }
+        }
+    }
     let members: Vec<syn::Member> = fields
         .iter()
         .enumerate()
@@ -57,7 +73,9 @@ pub fn expand(input: TokenStream) -> TokenStream {
     let field = quote!(::autodiff::__private::Field);
     let zero = quote!({ #(#members: #field::zero_field(&self.#members)),* });
     let d = format_ident!("d");
+    let errors = errors.map(|e| e.to_compile_error());
     quote! {
+        #errors
         impl ::autodiff::Differentiable for #name {
             type Grad = #name;
             fn zero_grad(&self) -> #name {
@@ -93,4 +111,11 @@ pub fn expand(input: TokenStream) -> TokenStream {
             }
         }
     }
+}
+
+/// `Vector` or `Matrix`, if `ty` names one (`Vector`, `autodiff::Matrix`).
+fn tensor_type(ty: &syn::Type) -> Option<&'static str> {
+    let syn::Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    ["Vector", "Matrix"].into_iter().find(|t| last.ident == t)
 }

@@ -78,6 +78,8 @@ table! {
     mul: 2, B, Product;
     div: 2, B, Quotient;
     neg: 1, U, Nothing;
+    // `f64::from(x)`: a conversion, as `x as f64`
+    from: 1, U, All;
     // float methods
     sin: 1, U, All;   cos: 1, U, All;   tan: 1, U, All;
     asin: 1, U, All;  acos: 1, U, All;  atan: 1, U, All;

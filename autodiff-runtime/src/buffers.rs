@@ -208,6 +208,13 @@ pub fn accumulate<T: Adjoint + ?Sized>(target: &mut T, d: &T) {
     target.accumulate(d);
 }
 
+/// `target += d` into a struct's adjoint, held or borrowed (`p_adj` or
+/// `d_p: &mut P`): the scratch adjoint of a struct passed twice to a call.
+#[inline]
+pub fn add_into<T: Adjoint, B: core::borrow::BorrowMut<T>>(target: &mut B, d: &T) {
+    target.borrow_mut().accumulate(d);
+}
+
 /// Removes and returns the last element of a vector's adjoint: the reverse of
 /// `v.push(x)` hands that element's cotangent to `x`.
 #[inline]

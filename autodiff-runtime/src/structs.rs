@@ -60,6 +60,22 @@ impl<T: Field, const N: usize> Field for [T; N] {
     }
 }
 
+// Refused by the derive (the differentiated body reads fields as floats and
+// slices), but implemented so that its error is the only one.
+macro_rules! tensor_fields {
+    ($($t:ty)*) => {$(
+        impl Field for $t {
+            fn zero_field(&self) -> Self {
+                crate::Differentiable::zero_grad(self)
+            }
+            fn add_field(&mut self, d: &Self) {
+                crate::Adjoint::accumulate(self, d);
+            }
+        }
+    )*};
+}
+tensor_fields!(crate::Vector crate::Matrix);
+
 impl<T: Field> Field for Option<T> {
     fn zero_field(&self) -> Self {
         self.as_ref().map(Field::zero_field)

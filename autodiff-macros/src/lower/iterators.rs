@@ -409,7 +409,17 @@ impl Lower<'_> {
                     None => syn::parse_quote_spanned!(span=> let mut #acc = #lit;),
                 }
             }
-            Reduce::Fold(init, _) => syn::parse_quote_spanned!(span=> let mut #acc = #init;),
+            // `|m: f64, &v| ..`: the accumulator has the closure's type.
+            Reduce::Fold(init, f) => match f {
+                syn::Expr::Closure(c) => match c.inputs.first() {
+                    Some(syn::Pat::Type(t)) => {
+                        let ty = &t.ty;
+                        syn::parse_quote_spanned!(span=> let mut #acc: #ty = #init;)
+                    }
+                    _ => syn::parse_quote_spanned!(span=> let mut #acc = #init;),
+                },
+                _ => syn::parse_quote_spanned!(span=> let mut #acc = #init;),
+            },
         };
         self.stmt(&init);
         let acc_var = self.lookup_path(&syn::parse_quote!(#acc))?;

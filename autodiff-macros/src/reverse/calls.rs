@@ -4,7 +4,7 @@
 //! its gradient into.
 
 use super::{Gen, Store};
-use crate::anf::{call_key, Node, NodeKind};
+use crate::anf::{call_key, Held, Node, NodeKind};
 use crate::ir::*;
 use proc_macro2::{Ident, TokenStream};
 use quote::{quote, quote_spanned};
@@ -233,21 +233,37 @@ impl Gen<'_> {
                             && borrowed.iter().any(|&b| self.overlaps(b, v))) =>
                 {
                     let dk = self.pooled("zero_in", quote!(&#val), out);
-                    scratches.extend(
-                        quote!(::autodiff::__private::accumulate(&mut #adj[..], &#dk[..]);),
-                    );
+                    scratches.extend(match self.f.vars[v].shape {
+                        // A struct.
+                        Shape::Unknown => {
+                            quote!(::autodiff::__private::add_into(&mut #adj, &*#dk);)
+                        }
+                        _ => quote!(::autodiff::__private::accumulate(&mut #adj[..], &#dk[..]);),
+                    });
                     Some(quote!(*#dk))
                 }
                 Some((v, adj, _)) => {
                     borrowed.push(v);
                     Some(adj)
                 }
+                // A vector, array or list computed for the call
+                // (`g(&[a, b])`, `g(&(x * 2.0))`): a zeroed buffer.
+                None if self.whole(c).unwrap_or(c).held != Held::Value => {
+                    let val = &self.whole(c).unwrap_or(c).val;
+                    let dk = self.pooled("zero_in", quote!(&#val), out);
+                    let d = match self.whole(c).unwrap_or(c).kind {
+                        NodeKind::List(_) | NodeKind::Splat(_) => quote!((*#dk)),
+                        _ => quote!(::core::clone::Clone::clone(&*#dk)),
+                    };
+                    scalars.push((k, d));
+                    Some(quote!(*#dk))
+                }
                 None => {
                     let at = arg_spans.get(k).copied().unwrap_or(span);
                     let dk = self.names.fresh_at("d", at);
                     let zero = crate::reverse::zero();
                     out.extend(quote!(let mut #dk = #zero;));
-                    scalars.push((k, dk.clone()));
+                    scalars.push((k, quote!(#dk)));
                     Some(quote!(#dk))
                 }
             };
@@ -274,7 +290,7 @@ impl Gen<'_> {
         });
         out.extend(scratches);
         for (k, dk) in scalars {
-            self.pullback(&children[k], quote!(#dk), out);
+            self.pullback(&children[k], dk, out);
         }
     }
 

@@ -90,6 +90,12 @@ pub fn cast<S: CastSource, D: Real>(_x: &S, d: D) -> S {
     S::cotangent(d.to_f64())
 }
 
+/// `y = f64::from(x)`: the rule of the cast `x as f64`.
+#[inline(always)]
+pub fn from<S: CastSource, D: Real>(x: &S, _y: &D, d: D) -> S {
+    cast(x, d)
+}
+
 /// What `as f64` / `as f32` can convert from inside a differentiated
 /// function, and the cotangent it receives back.
 pub trait CastSource {
