@@ -98,7 +98,8 @@ fn reductions(x: &[f64], y: &[f64]) -> f64 {
     let m2 = y.iter().copied().fold(f64::INFINITY, f64::min);
     let e = (0..x.len()).map(|i| x[i] * y[i].exp()).sum::<f64>();
     let typed = x.iter().fold(0.0, |a: f64, b| a.max(*b) + 0.5 * b);
-    s + sq.sqrt() + d + p + m * m2 + e + typed
+    let chained = x.iter().map(|v| v * v).sum::<f64>().ln() + (y.iter().product::<f64>()).abs();
+    s + sq.sqrt() + d + p + m * m2 + e + typed + chained
 }
 
 #[test]

@@ -197,3 +197,34 @@ fn a_vector_computed_for_a_call() {
     let (_, g) = computed_arguments_grad(&vector(&X));
     common::check(|p| computed_arguments(&vector(p)), &X, g.as_slice());
 }
+
+// ---- references as operands: `v /= &w`, `-&v` ------------------------------
+
+#[differentiate]
+fn borrowed_operands(x: &Vector) -> f64 {
+    let mut y = x * 2.0;
+    let (ex, k) = (x.exp(), x.sin());
+    y /= &ex;
+    y += &k;
+    y -= &(x * 3.0);
+    let c = -&y;
+    y *= &x.cos();
+    (c + y).sum()
+}
+
+#[differentiate]
+fn borrowed_matrix_operands(a: &Matrix) -> f64 {
+    let mut b = a * 2.0;
+    let sa = a.sin();
+    b -= &sa;
+    b *= &sa;
+    (-&b).sum()
+}
+
+#[test]
+fn references_as_operands() {
+    let (_, g) = borrowed_operands_grad(&vector(&X));
+    common::check(|p| borrowed_operands(&vector(p)), &X, g.as_slice());
+    let (_, g) = borrowed_matrix_operands_grad(&matrix(&A));
+    common::check(|p| borrowed_matrix_operands(&matrix(p)), &A, &g[..]);
+}

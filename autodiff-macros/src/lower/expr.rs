@@ -156,6 +156,18 @@ impl VisitMut for Renamer<'_, '_> {
 }
 
 impl Lower<'_> {
+    /// An operand of an operator: `&x * &y`, `-&v` and `v += &w` of vectors
+    /// are borrowed in the generated code whether or not the user wrote `&`.
+    pub(super) fn operand(&mut self, e: &syn::Expr) -> Expr {
+        match e {
+            syn::Expr::Reference(r) if r.mutability.is_none() => self.value(&r.expr),
+            syn::Expr::Paren(p) if matches!(*p.expr, syn::Expr::Reference(_)) => {
+                self.operand(&p.expr)
+            }
+            e => self.value(e),
+        }
+    }
+
     /// `x` in `*x`, when `x` is an alias of an element (which the user's
     /// code holds by reference).
     fn deref_alias(&self, e: &syn::Expr) -> Option<syn::Expr> {
@@ -204,7 +216,7 @@ impl Lower<'_> {
                 self.opaque(e, Opaque::Constant)
             }
             E::Unary(u) => match u.op {
-                syn::UnOp::Neg(_) => Expr::Neg(Box::new(self.value(&u.expr)), span),
+                syn::UnOp::Neg(_) => Expr::Neg(Box::new(self.operand(&u.expr)), span),
                 syn::UnOp::Not(_) => self.opaque(e, Opaque::Constant),
                 _ => match self.deref_alias(&u.expr) {
                     Some(a) => self.value(&a),
@@ -233,16 +245,10 @@ impl Lower<'_> {
                     // comparisons and `&&`, `||`: booleans, no derivative
                     _ => return self.opaque(e, Opaque::Constant),
                 };
-                // `&x * &y` of vectors: the operands are borrowed in the
-                // generated code whether or not the user wrote `&`.
-                let operand = |l: &mut Self, e: &syn::Expr| match e {
-                    E::Reference(r) if r.mutability.is_none() => l.value(&r.expr),
-                    e => l.value(e),
-                };
                 Expr::Bin(
                     op,
-                    Box::new(operand(self, &b.left)),
-                    Box::new(operand(self, &b.right)),
+                    Box::new(self.operand(&b.left)),
+                    Box::new(self.operand(&b.right)),
                     span,
                 )
             }

@@ -67,12 +67,14 @@ const ADAPTORS: &str = "`.iter()`, `.enumerate()`, `.zip(..)`, `.rev()`, `.map(.
 pub(super) fn is_chain(e: &syn::Expr) -> bool {
     match strip(e) {
         syn::Expr::Range(_) => true,
-        syn::Expr::MethodCall(m) => {
-            matches!(
-                m.method.to_string().as_str(),
-                "iter" | "into_iter" | "enumerate" | "zip" | "rev" | "map" | "copied" | "cloned"
-            ) || is_chain(&m.receiver)
-        }
+        syn::Expr::MethodCall(m) => match m.method.to_string().as_str() {
+            "iter" | "into_iter" | "enumerate" | "zip" | "rev" | "map" | "copied" | "cloned" => {
+                true
+            }
+            // A reduction's result is a number (`chain.sum::<f64>().ln()`).
+            "sum" | "product" | "fold" => false,
+            _ => is_chain(&m.receiver),
+        },
         _ => false,
     }
 }

@@ -500,8 +500,8 @@ impl<'a> Lower<'a> {
                 self.note_assignment(&place, &b.left);
                 let span = b.span();
                 let (op, value) = match b.op {
-                    syn::BinOp::AddAssign(_) => (AssignOp::Add, self.value(&b.right)),
-                    syn::BinOp::SubAssign(_) => (AssignOp::Sub, self.value(&b.right)),
+                    syn::BinOp::AddAssign(_) => (AssignOp::Add, self.operand(&b.right)),
+                    syn::BinOp::SubAssign(_) => (AssignOp::Sub, self.operand(&b.right)),
                     _ => {
                         // `p op= v` is `p = p op v`.
                         let (left, right) = (&b.left, &b.right);
