@@ -97,6 +97,10 @@ impl Gen<'_> {
         body: &[Stmt],
         ctx: Ctx,
     ) -> Sweeps {
+        self.in_loop(|gen| gen.any_for_loop(var, iter, body, ctx))
+    }
+
+    fn any_for_loop(&mut self, var: Option<VarId>, iter: &Iter, body: &[Stmt], ctx: Ctx) -> Sweeps {
         if self.primal {
             return self.primal_loop(var, iter, body);
         }
@@ -127,8 +131,9 @@ impl Gen<'_> {
         let it = self.passive_tokens(&iter.expr);
         let i = self.loop_var(var);
         self.loop_tapes.push(Vec::new());
-        let b = self.block(body, inner);
+        let (b, frame) = self.framed_body(body);
         let mut tapes = self.loop_tapes.pop().unwrap_or_default();
+        tapes.extend(frame);
         let (bf, br) = (b.fwd, b.rev);
         if self.an.reversible_range(iter, body) {
             let order_free =
@@ -466,13 +471,15 @@ impl Gen<'_> {
         ctx: Ctx,
     ) -> Sweeps {
         if self.primal {
-            let b = self.block(body, Ctx::LOOP).fwd;
+            let b = self.in_loop(|gen| gen.block(body, Ctx::LOOP).fwd);
             return Sweeps {
                 fwd: wrap(b),
                 rev: TokenStream::new(),
             };
         }
-        self.promoting(None, body, |gen| gen.counted_loop_sweeps(wrap, body, ctx))
+        self.in_loop(|gen| {
+            gen.promoting(None, body, |gen| gen.counted_loop_sweeps(wrap, body, ctx))
+        })
     }
 
     fn counted_loop_sweeps(

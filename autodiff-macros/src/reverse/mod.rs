@@ -17,11 +17,13 @@
 //! chosen per variable by `activity`: a statement at the top of the function
 //! keeps its intermediate values in locals the reverse sweep still sees;
 //! inside blocks they are recomputed from restored state; overwritten values
-//! that are needed are saved in a local, a slot, or a tape inside loops.
+//! that are needed are saved in a local, a slot, or a tape inside loops
+//! (one per loop body for what its top level saves: `frame`).
 
 mod adjoints;
 pub(crate) use adjoints::zero;
 mod calls;
+mod frame;
 mod kept;
 mod loops;
 mod saves;
@@ -49,6 +51,9 @@ pub struct Gen<'a> {
     pub adjoints: Vec<Option<TokenStream>>,
     /// Tapes created inside each enclosing loop, to reserve before it runs.
     loop_tapes: Vec<Vec<Ident>>,
+    /// Per enclosing loop, innermost last: the frame its body's top-level
+    /// saves share, if it has one (`frame::Frame`).
+    frames: Vec<Option<frame::Frame>>,
     /// How calls to differentiated functions are emitted right now.
     pub call_mode: CallMode,
     /// Calls in nested statements whose pullbacks the forward sweep keeps,
@@ -115,6 +120,9 @@ pub enum Store {
     Slot(Ident),
     /// Inside a loop: one value per iteration.
     Tape(Ident),
+    /// Saved once per iteration at the top of a loop body: a field of the
+    /// iteration's frame, a local in both sweeps (`frame::Frame`).
+    Frame(Ident),
 }
 
 impl Store {
@@ -123,6 +131,7 @@ impl Store {
             Store::Local(s) => quote!(let #s = #value;),
             Store::Slot(s) => quote!(#s.set(#value);),
             Store::Tape(s) => quote!(#s.push(#value);),
+            Store::Frame(s) => quote!(#s = #value;),
         }
     }
 
@@ -131,6 +140,7 @@ impl Store {
             Store::Local(s) => quote!(#s),
             Store::Slot(s) => quote!(#s.take()),
             Store::Tape(s) => quote!(#s.pop()),
+            Store::Frame(s) => quote!(#s),
         }
     }
 }
@@ -157,6 +167,7 @@ impl<'a> Gen<'a> {
             decls: TokenStream::new(),
             adjoints: vec![None; f.vars.len()],
             loop_tapes: Vec::new(),
+            frames: Vec::new(),
             call_mode: CallMode::Plain,
             call_sites: std::collections::HashMap::new(),
             statement_sites: Vec::new(),
@@ -195,6 +206,9 @@ impl<'a> Gen<'a> {
         // once per iteration.
         if ctx.iteration && !ctx.nested {
             Store::Local(id)
+        } else if let (true, Some(Some(frame))) = (ctx == Ctx::LOOP, self.frames.last_mut()) {
+            frame.fields.push(id.clone());
+            Store::Frame(id)
         } else if ctx.in_loop {
             self.decls
                 .extend(quote!(let mut #id = ::autodiff::__private::Tape::new();));
@@ -635,8 +649,13 @@ impl<'a> Gen<'a> {
     fn if_stmt(&mut self, cond: &Passive, then_b: &[Stmt], else_b: &[Stmt], ctx: Ctx) -> Sweeps {
         let inner = ctx.branch();
         let c = self.passive_tokens(cond);
+        // A branch's saves are not once per iteration: not the frame's.
+        let frame = self.frames.last_mut().and_then(Option::take);
         let t = self.block(then_b, inner);
         let e = self.block(else_b, inner);
+        if let Some(top) = self.frames.last_mut() {
+            *top = frame;
+        }
         let (tf, tr, ef, er) = (t.fwd, t.rev, e.fwd, e.rev);
         // `if c { ..; break; } else { rest }` is written `if c { ..; break; } rest`.
         let then_jumps = matches!(then_b.last(), Some(Stmt::Break));
@@ -667,7 +686,7 @@ impl<'a> Gen<'a> {
             let store = self.store(ctx, "branch");
             match &store {
                 Store::Local(b) => (quote!(let #b: bool = #c;), quote!(#b), quote!(#b)),
-                Store::Slot(_) | Store::Tape(_) => {
+                Store::Slot(_) | Store::Tape(_) | Store::Frame(_) => {
                     let b = self.names.fresh("taken");
                     let save = store.save(quote!(#b));
                     (quote!(let #b: bool = #c; #save), quote!(#b), store.load())
