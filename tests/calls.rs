@@ -519,3 +519,43 @@ fn arguments_computed_for_the_call() {
     let x = [0.7, -0.4];
     check(temporaries, &x, &temporaries_grad(&x).1);
 }
+
+// ---- calls' results gathered in a list -------------------------------------
+
+#[differentiate]
+fn listed(x: &[f64]) -> f64 {
+    let b = vec![square(x[0]), x[1]];
+    let a = [square(x[1]), x[0]];
+    let c = vec![square(x[1]); 2];
+    let d = vec![square(x[0]), square(x[1])];
+    let t = if x[0] > 0.0 { b[0] } else { b[1] };
+    let u = match x.len() {
+        2 => a[0] * c[1],
+        _ => a[1],
+    };
+    let w = { d[1] };
+    (if x[1] > 0.0 { t } else { u }) * 2.0 + w * t
+}
+
+#[differentiate]
+fn listed_result(x: &[f64]) -> Vec<f64> {
+    let v = vec![square(x[0]), x[1]];
+    if x[0] > 0.0 {
+        v
+    } else {
+        vec![x[1], x[0]]
+    }
+}
+
+#[test]
+fn calls_results_in_a_list() {
+    for x in [[0.7, -0.4], [-0.3, 0.8]] {
+        check(listed, &x, &listed_grad(&x).1);
+        let seed = [0.6, -1.3];
+        let mut g = [0.0; 2];
+        listed_result_vjp(&x, &seed, &mut g);
+        let dot =
+            |p: &[f64]| -> f64 { listed_result(p).iter().zip(&seed).map(|(a, b)| a * b).sum() };
+        check(dot, &x, &g);
+    }
+}

@@ -204,3 +204,45 @@ fn a_body_with_an_effect_still_differentiates() {
     let (_, gx) = printed_grad(&x);
     check(printed, &x, &gx);
 }
+
+// ---- what the loop carries, read before it --------------------------------
+
+/// `s` is read by `t = s * s` before the checkpointed loop changes it: the
+/// reverse sweep of `t` needs `s` as it was before the loop.
+#[differentiate]
+fn read_before(x: &[f64]) -> f64 {
+    let mut s = x[0] * x[1];
+    let t = s * s;
+    for i in 0..2 {
+        let w = vec![x[i]];
+        s += w[0];
+    }
+    t + s
+}
+
+/// A carried factor, constant buffer and counter that earlier loops read.
+#[differentiate]
+fn carried_constants(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    let mut p = 1.0;
+    let mut k = 0;
+    let mut c = vec![1.0, 2.0];
+    for i in 0..2 {
+        s += x[i] * p * c[i] + x[i] * x[k + 1];
+    }
+    for i in 0..2 {
+        let w = vec![x[i]];
+        s -= w[0] * w[0];
+        p *= 0.5;
+        k += 1;
+        c[i] = 5.0;
+    }
+    s * p + c[0] * x[k - 1]
+}
+
+#[test]
+fn state_read_before_the_loop_is_restored() {
+    let x = [0.3, -0.4];
+    check(read_before, &x, &read_before_grad(&x).1);
+    check(carried_constants, &x, &carried_constants_grad(&x).1);
+}

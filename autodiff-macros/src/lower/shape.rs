@@ -86,6 +86,8 @@ pub(super) fn broadcast_compound(body: Vec<Stmt>, vars: &[Var]) -> Vec<Stmt> {
 /// scalar. A result declared with a type already has its shape.
 pub(super) fn settle_calls(vars: &mut [Var], body: &[Stmt]) {
     let mut from_call = vec![false; vars.len()];
+    // `vec![g(x), g(y)]`: a buffer of calls' results, rows if indexed twice.
+    let mut from_list = vec![false; vars.len()];
     let mut used_as = vec![None; vars.len()];
     visit(body, &mut |s| {
         if let Some((v, e)) = s.assignment() {
@@ -99,6 +101,10 @@ pub(super) fn settle_calls(vars: &mut [Var], body: &[Stmt]) {
             ) && matches!(e, Expr::Call(_))
             {
                 from_call[v] = true;
+            }
+            if matches!(s, Stmt::Let { .. }) && matches!(e, Expr::List { .. } | Expr::Splat { .. })
+            {
+                from_list[v] = true;
             }
         }
         let mut note = |e: &Expr| {
@@ -137,6 +143,9 @@ pub(super) fn settle_calls(vars: &mut [Var], body: &[Stmt]) {
     for (i, v) in vars.iter_mut().enumerate() {
         if from_call[i] && v.shape == Shape::Unknown {
             v.shape = used_as[i].unwrap_or(Shape::Scalar);
+        }
+        if from_list[i] && v.shape == Shape::Unknown {
+            v.shape = used_as[i].unwrap_or(Shape::Array(1));
         }
     }
 }
@@ -257,11 +266,14 @@ fn shape(e: &Expr, vars: &[Var], strict: bool) -> Shape {
         },
         Expr::Copy(a, _, _) | Expr::Ref(a, _) => shape(a, vars, strict),
         Expr::Splat { elem, .. } => deeper(shape(elem, vars, strict)),
-        Expr::List { elems, .. } => deeper(
-            elems
-                .first()
-                .map_or(Shape::Scalar, |x| shape(x, vars, strict)),
-        ),
+        // `vec![g(x), y]`: the elements that say what they are.
+        Expr::List { elems, .. } => match elems.first() {
+            None => Shape::Array(1),
+            Some(_) => (elems.iter())
+                .map(|x| shape(x, vars, strict))
+                .find(|s| *s != Shape::Unknown)
+                .map_or(Shape::Unknown, deeper),
+        },
         Expr::Empty(_) => Shape::Array(1),
         Expr::Opaque(p, _) => opaque_shape(&p.expr, &p.reads, vars, strict),
         // Settled by `settle_calls` from how the result is used.

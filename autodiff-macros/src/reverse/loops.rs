@@ -341,14 +341,29 @@ impl Gen<'_> {
         let tape = self.names.fresh("checkpoints");
         self.decls
             .extend(quote!(let mut #tape = ::autodiff::__private::Tape::new();));
-        let iter = self.names.fresh("iter");
+        let (iter, before) = (self.names.fresh("iter"), self.names.fresh("before"));
+        // Running an iteration again leaves the state it carries as the
+        // iteration left it: after the first iteration's reverse code, the
+        // state from before the loop is put back for what precedes it.
         Sweeps {
             fwd: quote!({
                 let #iter = #it;
                 #tape.reserve(::autodiff::__private::trip_count(&#iter));
                 for #i in #iter { #tape.push(#saved); #primal }
             }),
-            rev: quote!(for #i in #rev_iter { #carried = #tape.pop(); #bf #sized #br }),
+            rev: quote!({
+                let mut #before = ::core::option::Option::None;
+                for #i in #rev_iter {
+                    #carried = #tape.pop();
+                    if #tape.is_empty() {
+                        #before = ::core::option::Option::Some(#saved);
+                    }
+                    #bf #sized #br
+                }
+                if let ::core::option::Option::Some(#before) = #before {
+                    #carried = #before;
+                }
+            }),
         }
     }
 
