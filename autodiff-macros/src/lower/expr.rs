@@ -22,6 +22,8 @@ pub(super) fn unsupported_message(e: &syn::Expr) -> String {
         syn::Expr::Let(_) => "`if let` and `while let` are not supported in a differentiated function; write a condition",
         syn::Expr::Range(_) => "ranges are only supported as the iterator of a `for` loop",
         syn::Expr::Assign(_) => "an assignment cannot be used as a value; write it as its own statement",
+        syn::Expr::Loop(_) | syn::Expr::While(_) | syn::Expr::ForLoop(_) => "a loop is supported as a statement, not as a value (`break value`); assign the value to a variable declared before the loop, then `break`",
+        syn::Expr::If(_) | syn::Expr::Match(_) | syn::Expr::Block(_) => "an `if`, `match` or block is not supported here (in a condition, an index or another constant expression); bind its value with `let` first",
         syn::Expr::Yield(_) | syn::Expr::TryBlock(_) | syn::Expr::Const(_) => "this expression is not supported in a differentiated function",
         syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => "dereferencing `*x` is not supported in a differentiated function; use the value directly",
         _ => "this expression is not supported in a differentiated function",
