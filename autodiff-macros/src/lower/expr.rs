@@ -489,12 +489,13 @@ impl Lower<'_> {
         if segs.len() == 2 && segs[0] == "Vec" && (last == "new" || last == "with_capacity") {
             return Expr::Empty(self.passive(e));
         }
-        if fp.qself.is_some() {
-            let shown: TokenStream = quote!(#path);
+        if let Some(q) = &fp.qself {
+            let (ty, shown) = (&q.ty, quote!(#path));
+            let shown = format!("<{}>{}", quote!(#ty), shown).replace(' ', "");
             return self.no_rule(
                 e,
-                format!("the function `{}`", shown.to_string().replace(' ', "")),
-                span,
+                format!("the function `{shown}` (write `f64::{last}(..)` or a method call)"),
+                c.func.span(),
             );
         }
         self.user_call(path, c, span)
