@@ -4,7 +4,7 @@
 use super::{is_compound, Lower, Sink};
 use crate::ir::*;
 use crate::rules;
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::{Ident, Span};
 use quote::{quote, ToTokens};
 use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
