@@ -301,7 +301,8 @@
 //! body and saves only the state the loop carries (what it assigns from
 //! outside) before each iteration; the reverse sweep, last iteration first,
 //! restores that state and runs the iteration's forward code and then its
-//! reverse code, so nothing the iteration computes is taped. The body runs
+//! reverse code, so nothing the iteration computes is taped (and at the end
+//! the state from before the loop is back, for the code before it). The body runs
 //! twice, so a loop whose body has an effect (a macro, a call of a function
 //! that is not differentiated), pushes to a vector from outside, writes a
 //! parameter or leaves early is taped instead, and so is one that calls a
