@@ -559,3 +559,27 @@ fn calls_results_in_a_list() {
         check(dot, &x, &g);
     }
 }
+
+/// A row computed by a call, bound first and stored whole in a row.
+#[differentiate]
+fn layer(h: &[f64], u: f64) -> Vec<f64> {
+    vec![h[0] * u, h[1] * u.sin()]
+}
+
+#[differentiate]
+fn stacked(x: &[f64]) -> f64 {
+    let mut state = vec![vec![0.1; 2], vec![0.2, x[1]]];
+    for step in 0..2 {
+        let z = layer(&state[1], x[step]);
+        state[0] = z;
+        let w = layer(&state[0], x[1 - step]);
+        state[1] = w.clone();
+    }
+    state[0][0] * state[1][1] + state[1][0]
+}
+
+#[test]
+fn a_call_result_stored_as_a_row() {
+    let x = [0.7, -0.4];
+    check(stacked, &x, &stacked_grad(&x).1);
+}

@@ -89,3 +89,22 @@ fn a_row_of_the_wrong_length_panics() {
     let mut gv = vec![vec![0.0; 2]; 2];
     rows_vjp(&m, m.clone(), 1.0, &mut gm, &mut gv);
 }
+
+/// `vec![x; n]` of a number, of a row, and `[x; N]`: each element's
+/// cotangent is summed back into `x`.
+#[differentiate]
+fn repeated(x: &[f64]) -> f64 {
+    let rows = vec![vec![x[0] * x[2]; 2]; 3];
+    let a = [x[1]; 3];
+    let mut s = 0.0;
+    for r in 0..3 {
+        s += rows[r][r % 2] * a[r] * (r as f64 + 1.0);
+    }
+    s + rows[2][0].sin()
+}
+
+#[test]
+fn repeated_numbers_and_rows() {
+    let x = [0.5, 0.2, 0.3];
+    check(repeated, &x, &repeated_grad(&x).1);
+}

@@ -228,3 +228,64 @@ fn references_as_operands() {
     let (_, g) = borrowed_matrix_operands_grad(&matrix(&A));
     common::check(|p| borrowed_matrix_operands(&matrix(p)), &A, &g[..]);
 }
+
+// ---- call results without a type, in more uses ------------------------------
+
+#[differentiate]
+fn by_value_total(x: Vector) -> f64 {
+    x.sum() * 2.0
+}
+
+#[differentiate]
+fn scalar_square(a: f64) -> f64 {
+    a * a
+}
+
+#[differentiate]
+fn returned(x: &Vector) -> Vector {
+    let y = square(x);
+    y
+}
+
+#[differentiate]
+fn call_results_in_operators(x: &Vector) -> f64 {
+    let y = square(x);
+    let w = square(x);
+    let mut v = x.sin();
+    v -= &w;
+    v *= &square(x);
+    v += total(x);
+    v -= scalar_square(x[0]);
+    (&y * 2.0).sum()
+        + (&y + x).sum()
+        + y.sin().sum()
+        + v.sum()
+        + (square(x) + x).sum()
+        + (-square(x)).sum()
+        + (scalar_square(x[0]) * x).sum()
+        + by_value_total(x * 2.0)
+        + by_value_total(x.sin())
+}
+
+#[differentiate]
+fn matrix_call_in_place(a: &Matrix) -> f64 {
+    let mut m = a * 1.5;
+    m += transposed(&transposed(a));
+    (&m * &m).sum()
+}
+
+#[test]
+fn call_results_in_operators_and_updates() {
+    let (_, g) = call_results_in_operators_grad(&vector(&X));
+    common::check(|p| call_results_in_operators(&vector(p)), &X, g.as_slice());
+    let seed = vector(&[0.5, -1.0, 2.0]);
+    let mut g = Vector::zeros(3);
+    returned_vjp(&vector(&X), &seed, &mut g);
+    let dot = |p: &[f64]| returned(&vector(p)).dot(&seed);
+    common::check(dot, &X, g.as_slice());
+    let a = [0.3, -0.7, 1.2, 0.5, 0.9, -0.4, 0.2, 0.6, -1.0];
+    let square_matrix =
+        |p: &[f64]| Matrix::from_rows(&[p[..3].to_vec(), p[3..6].to_vec(), p[6..].to_vec()]);
+    let (_, g) = matrix_call_in_place_grad(&square_matrix(&a));
+    common::check(|p| matrix_call_in_place(&square_matrix(p)), &a, &g[..]);
+}

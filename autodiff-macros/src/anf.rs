@@ -131,13 +131,13 @@ impl Gen<'_> {
                 quote!(#b #i)
             }
             Expr::Neg(a, span) => {
-                let a = self.print_borrowed(a);
+                let a = self.print_operand_borrowed(a);
                 quote_spanned!(*span=> -#a)
             }
             Expr::Bin(op, a, b, span) => {
                 let (a, b, op) = (
-                    self.print_borrowed(a),
-                    self.print_borrowed(b),
+                    self.print_operand_borrowed(a),
+                    self.print_operand_borrowed(b),
                     binop_tokens(*op),
                 );
                 quote_spanned!(*span=> #a #op #b)
@@ -262,6 +262,29 @@ impl Gen<'_> {
         }
     }
 
+    /// An operand of an operator: also a call's result, which may be a
+    /// vector (`g(x) + x`); the runtime's operators take a borrowed scalar
+    /// too.
+    fn operand(&self, n: &Node) -> TokenStream {
+        match n.kind {
+            NodeKind::Call { .. } => {
+                let v = &n.val;
+                quote!(&#v)
+            }
+            _ => self.borrowed(n),
+        }
+    }
+
+    fn print_operand_borrowed(&self, e: &Expr) -> TokenStream {
+        match e {
+            Expr::Call(_) => {
+                let t = self.print(e);
+                quote!(&#t)
+            }
+            _ => self.print_borrowed(e),
+        }
+    }
+
     /// A node as a rule argument: by reference, unless it already is one.
     fn rule_arg(&self, n: &Node) -> TokenStream {
         let v = &n.val;
@@ -337,7 +360,7 @@ impl Gen<'_> {
             Expr::Neg(a, span) => {
                 self.linear_seed = seed.map(|s| quote!((-#s)));
                 let a = self.anf(a, out);
-                let av = self.borrowed(&a);
+                let av = self.operand(&a);
                 let val = self.bind("t", quote_spanned!(*span=> -#av), out);
                 Node::new(
                     val,
@@ -353,7 +376,7 @@ impl Gen<'_> {
                 let a = self.anf(a_expr, out);
                 self.linear_seed = self.right_seed(*op, seed, a_expr, &a.val);
                 let b = self.anf(b, out);
-                let (av, bv, o) = (self.borrowed(&a), self.borrowed(&b), binop_tokens(*op));
+                let (av, bv, o) = (self.operand(&a), self.operand(&b), binop_tokens(*op));
                 let val = self.bind("t", quote_spanned!(*span=> #av #o #bv), out);
                 Node::new(
                     val,
@@ -411,7 +434,15 @@ impl Gen<'_> {
                 span,
             } => {
                 let c = self.anf(elem, out);
-                let (cv, len) = (&c.val, self.passive_tokens(len));
+                let len = self.passive_tokens(len);
+                // A row repeated (`vec![row; n]`) is cloned: the rule reads it.
+                let cv = match c.held {
+                    Held::Owned => {
+                        let v = &c.val;
+                        quote!(::core::clone::Clone::clone(&#v))
+                    }
+                    _ => c.val.clone(),
+                };
                 let t = if *array {
                     quote_spanned!(*span=> [#cv; #len])
                 } else {
@@ -441,17 +472,7 @@ impl Gen<'_> {
                 if let Some(t) = self.joint_call(c, seed, &children, out) {
                     return Node::new(t, NodeKind::Constant);
                 }
-                // A temporary passed by value (`g(x.to_vec())`) is cloned:
-                // the call's pullback takes it again.
-                let vals: Vec<TokenStream> = (children.iter())
-                    .map(|c| match c.kind {
-                        NodeKind::Copy(_) | NodeKind::List(_) | NodeKind::Splat(_) => {
-                            let v = &c.val;
-                            quote!(::core::clone::Clone::clone(&#v))
-                        }
-                        _ => c.val.clone(),
-                    })
-                    .collect();
+                let vals = call_args(&children);
                 let (val, split) = match self.call_mode {
                     CallMode::Forward => {
                         let (t, pb) = (self.names.fresh("t"), self.names.fresh("pb"));
@@ -623,7 +644,8 @@ impl Gen<'_> {
             } => self.call_pullback(pullback, split.as_ref(), children, arg_spans, *span, d, out),
             NodeKind::Splat(c) => {
                 let dk = self.names.fresh("d");
-                out.extend(quote!(let #dk = ::autodiff::__private::rules::splat(&#d[..]);));
+                let x = self.rule_arg(c);
+                out.extend(quote!(let #dk = ::autodiff::__private::rules::splat(#x, &#d[..]);));
                 self.pullback(c, quote!(#dk), out);
             }
             NodeKind::List(cs) => {
@@ -654,6 +676,24 @@ fn copy_tokens(a: &TokenStream, kind: CopyKind, span: proc_macro2::Span) -> Toke
         CopyKind::Clone => quote_spanned!(span=> #a.clone()),
         CopyKind::Whole => quote_spanned!(span=> ::autodiff::__private::snapshot(&#a)),
     }
+}
+
+/// A call's arguments: a temporary passed by value (`g(x.to_vec())`,
+/// `g(x * 2.0)` of a vector) is cloned, since the call's pullback and the
+/// temporary's own take it again.
+pub(crate) fn call_args(children: &[Node]) -> Vec<TokenStream> {
+    (children.iter())
+        .map(|c| {
+            let v = &c.val;
+            match c.kind {
+                NodeKind::Copy(_) | NodeKind::List(_) | NodeKind::Splat(_) => {
+                    quote!(::core::clone::Clone::clone(&#v))
+                }
+                _ if c.held == Held::Owned => quote!(::core::clone::Clone::clone(&#v)),
+                _ => quote!(#v),
+            }
+        })
+        .collect()
 }
 
 /// A call's identity across the forward sweep and its replay: its address

@@ -299,7 +299,7 @@ fn vjp_item(
 /// Lints the generated bodies may trip in ways the user's code does not
 /// (CONTRIBUTING.md justifies each).
 pub(crate) fn generated_allows() -> TokenStream {
-    quote!(#[allow(dead_code, unused_mut, unused_variables, unused_assignments, unused_parens, unreachable_code, clippy::too_many_arguments, clippy::needless_range_loop, clippy::clone_on_copy, clippy::type_complexity)])
+    quote!(#[allow(dead_code, unused_mut, unused_variables, unused_assignments, unused_parens, unreachable_code, clippy::too_many_arguments, clippy::needless_range_loop, clippy::clone_on_copy, clippy::type_complexity, clippy::op_ref)])
 }
 
 /// Checks at entry that a buffer has its parameter's shape.

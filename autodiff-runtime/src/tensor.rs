@@ -532,6 +532,19 @@ macro_rules! tensor {
                 self $sym b.clone()
             }
         }
+        // Generated code borrows a call's result, which may be a scalar.
+        impl $Op<&$T> for &f64 {
+            type Output = $T;
+            fn $op(self, b: &$T) -> $T {
+                *self $sym b.clone()
+            }
+        }
+        impl $Op<&f64> for &$T {
+            type Output = $T;
+            fn $op(self, b: &f64) -> $T {
+                self.clone() $sym *b
+            }
+        }
     };
 }
 

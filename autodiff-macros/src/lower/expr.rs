@@ -162,7 +162,13 @@ impl Lower<'_> {
     /// are borrowed in the generated code whether or not the user wrote `&`.
     pub(super) fn operand(&mut self, e: &syn::Expr) -> Expr {
         match e {
-            syn::Expr::Reference(r) if r.mutability.is_none() => self.value(&r.expr),
+            syn::Expr::Reference(r) if r.mutability.is_none() => {
+                let v = self.value(&r.expr);
+                if let Expr::Var(w, _) = v {
+                    self.borrowed.push(w);
+                }
+                v
+            }
             syn::Expr::Paren(p) if matches!(*p.expr, syn::Expr::Reference(_)) => {
                 self.operand(&p.expr)
             }

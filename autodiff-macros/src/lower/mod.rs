@@ -56,6 +56,8 @@ pub struct Lower<'a> {
     fields: HashMap<(VarId, String), VarId>,
     /// Locals bound to a closure, already reported where it was made.
     closures: std::collections::HashSet<VarId>,
+    /// Variables written as borrowed operands (`v -= &w`): vectors.
+    borrowed: Vec<VarId>,
 }
 
 /// What a name in scope stands for.
@@ -98,6 +100,7 @@ pub fn lower(
         hidden_count: 0,
         tuple_sinks: Vec::new(),
         returns: Default::default(),
+        borrowed: Vec::new(),
         structs: Default::default(),
         fields: HashMap::new(),
         closures: Default::default(),
@@ -123,7 +126,7 @@ pub fn lower(
     }
     let body = l.out.pop().unwrap_or_default();
     shape::infer_shapes(&mut l.vars, &body, false);
-    shape::settle_calls(&mut l.vars, &body);
+    shape::settle_calls(&mut l.vars, &body, l.result, &l.borrowed);
     shape::infer_shapes(&mut l.vars, &body, true);
     shape::mark_references(&mut l.vars, &body);
     let body = shape::copy_buffers(body, &l.vars);

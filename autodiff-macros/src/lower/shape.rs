@@ -50,7 +50,8 @@ pub(super) fn copy_buffers(body: Vec<Stmt>, vars: &[Var]) -> Vec<Stmt> {
 
 /// `v += a` with a vector `v` and a scalar `a` is `v = v + a`: the
 /// broadcasting rule of `+` sums `v`'s adjoint into `a`'s, which a compound
-/// assignment, passing the adjoint on whole, would not.
+/// assignment, passing the adjoint on whole, would not. So is `v += g(x)`,
+/// whose shape is not known here: the rule serves either.
 ///
 /// ```text
 /// y += a;   →   y = y + a;      // reverse: a_adj += sum(y_adj)
@@ -63,7 +64,9 @@ pub(super) fn broadcast_compound(body: Vec<Stmt>, vars: &[Var]) -> Vec<Stmt> {
                 op: op @ (AssignOp::Add | AssignOp::Sub),
                 value,
                 span,
-            } if vars[v].shape.is_tensor() && of_expr(&value, vars) == Shape::Scalar => {
+            } if vars[v].shape.is_tensor()
+                && matches!(of_expr(&value, vars), Shape::Scalar | Shape::Unknown) =>
+            {
                 let bin = if op == AssignOp::Add {
                     BinOp::Add
                 } else {
@@ -82,13 +85,20 @@ pub(super) fn broadcast_compound(body: Vec<Stmt>, vars: &[Var]) -> Vec<Stmt> {
 }
 
 /// Shapes of call results, which the syntax does not give: a result that is
-/// indexed (`y[i]`) or passed on by reference (`&y`) is a buffer, any other a
-/// scalar. A result declared with a type already has its shape.
-pub(super) fn settle_calls(vars: &mut [Var], body: &[Stmt]) {
+/// indexed (`y[i]`), passed on or used as an operand by reference (`&y`),
+/// reduced, or returned as a vector is a buffer (see also `flow_back`), any
+/// other a scalar. A result declared with a type already has its shape.
+pub(super) fn settle_calls(vars: &mut [Var], body: &[Stmt], result: VarId, borrowed: &[VarId]) {
     let mut from_call = vec![false; vars.len()];
+    // Expressions whose value is known to be a vector or matrix: an
+    // operand of a reduction (`(y * 2.0).sum()`), a reference passed on.
+    let mut known = Vec::new();
     // `vec![g(x), g(y)]`: a buffer of calls' results, rows if indexed twice.
     let mut from_list = vec![false; vars.len()];
     let mut used_as = vec![None; vars.len()];
+    for &v in borrowed {
+        used_as[v] = Some(Shape::Array(1));
+    }
     visit(body, &mut |s| {
         if let Some((v, e)) = s.assignment() {
             if matches!(
@@ -110,15 +120,20 @@ pub(super) fn settle_calls(vars: &mut [Var], body: &[Stmt]) {
         let mut note = |e: &Expr| {
             e.each(&mut |x| match x {
                 Expr::Index(v, idx) => used_as[*v] = Some(Shape::Array(idx.len() as u8)),
-                Expr::Ref(inner, _) => {
-                    if let Expr::Var(v, _) = **inner {
+                Expr::Ref(inner, _) => match **inner {
+                    Expr::Var(v, _) => {
                         used_as[v].get_or_insert(Shape::Array(1));
                     }
-                }
+                    ref e => known.push((Err(Shape::Array(1)), e.clone())),
+                },
                 Expr::Prim { prim, args, .. } => {
                     for (k, a) in args.iter().enumerate() {
-                        if let (Expr::Var(v, _), Some(sh)) = (a, tensor_operand(prim, k)) {
-                            used_as[*v].get_or_insert(sh);
+                        match (a, tensor_operand(prim, k)) {
+                            (Expr::Var(v, _), Some(sh)) => {
+                                used_as[*v].get_or_insert(sh);
+                            }
+                            (e, Some(sh)) => known.push((Err(sh), e.clone())),
+                            _ => {}
                         }
                     }
                 }
@@ -139,7 +154,7 @@ pub(super) fn settle_calls(vars: &mut [Var], body: &[Stmt]) {
             _ => {}
         }
     });
-    flow_back(vars, body, &mut used_as);
+    flow_back(vars, body, result, known, &mut used_as);
     for (i, v) in vars.iter_mut().enumerate() {
         if from_call[i] && v.shape == Shape::Unknown {
             v.shape = used_as[i].unwrap_or(Shape::Scalar);
@@ -156,8 +171,15 @@ pub(super) fn settle_calls(vars: &mut [Var], body: &[Stmt]) {
 /// ```text
 /// let y = g(x);  let z = y * 2.0;  z.sum()   →   z is a vector, so y is
 /// ```
-fn flow_back(vars: &[Var], body: &[Stmt], used_as: &mut [Option<Shape>]) {
-    let mut flows = Vec::new();
+/// `flows`: where each value goes, a variable (`Ok`) or a place known to
+/// take a vector or matrix (`Err`); returned values go to `result`.
+fn flow_back(
+    vars: &[Var],
+    body: &[Stmt],
+    result: VarId,
+    mut flows: Vec<(Result<VarId, Shape>, Expr)>,
+    used_as: &mut [Option<Shape>],
+) {
     visit(body, &mut |s| match s {
         Stmt::Let { var, init: Some(e) }
         | Stmt::Assign {
@@ -165,7 +187,17 @@ fn flow_back(vars: &[Var], body: &[Stmt], used_as: &mut [Option<Shape>]) {
             op: AssignOp::Set,
             value: e,
             ..
-        } => flows.push((*var, e.clone())),
+        } => flows.push((Ok(*var), e.clone())),
+        Stmt::Return(e, _) => flows.push((Ok(result), e.clone())),
+        // `rows[i] = z`: a row.
+        Stmt::Assign {
+            place: Place::Index(v, idx),
+            op: AssignOp::Set,
+            value: e,
+            ..
+        } if vars[*v].shape == Shape::Array(2) && idx.len() == 1 => {
+            flows.push((Err(Shape::Array(1)), e.clone()));
+        }
         _ => {}
     });
     let known = |v: VarId, used_as: &[Option<Shape>]| match vars[v].shape {
@@ -175,7 +207,11 @@ fn flow_back(vars: &[Var], body: &[Stmt], used_as: &mut [Option<Shape>]) {
     loop {
         let mut changed = false;
         for (w, e) in &flows {
-            let Some(sh) = known(*w, used_as).filter(|s| s.is_tensor()) else {
+            let to = match w {
+                Ok(w) => known(*w, used_as),
+                Err(sh) => Some(*sh),
+            };
+            let Some(sh) = to.filter(|s| s.is_tensor()) else {
                 continue;
             };
             let (mut unknown, mut tensor) = (Vec::new(), false);

@@ -151,7 +151,7 @@ impl Gen<'_> {
             out.extend(quote!(::autodiff::__private::reset_like(&mut #adj, &#id);));
         }
         let (d, t) = (self.names.fresh("d"), self.names.fresh("t"));
-        let vals = children.iter().map(|c| &c.val);
+        let vals = crate::anf::call_args(children);
         let pullback = &c.pullback;
         out.extend(quote!(let #d = #seed;));
         out.extend(quote_spanned!(c.span=>
@@ -278,7 +278,7 @@ impl Gen<'_> {
                 }
             });
         }
-        let vals = children.iter().map(|c| &c.val);
+        let vals = crate::anf::call_args(children);
         let seed = quote!(::autodiff::__private::seed(&#d));
         out.extend(match split {
             Some((reverse, pb)) => quote_spanned!(span=>

@@ -317,8 +317,11 @@ pub fn clamp<X: Elementwise>(
 
 // ---- buffers ---------------------------------------------------------------
 
-/// `y = vec![x; n]` or `[x; N]`: `x̄ = Σᵢ ȳᵢ`.
+/// `y = vec![x; n]` or `[x; N]`: `x̄ = Σᵢ ȳᵢ`, for a number `x` or a row
+/// (`vec![vec![a; 2]; 3]`), starting from zeros shaped like `x`.
 #[inline]
-pub fn splat<T: Real>(d: &[T]) -> T {
-    d.iter().fold(T::zero(), |acc, &v| acc + v)
+pub fn splat<T: crate::Differentiable<Grad = T> + crate::Adjoint>(x: &T, d: &[T]) -> T {
+    let mut sum = x.zero_grad();
+    d.iter().for_each(|v| sum.accumulate(v));
+    sum
 }
