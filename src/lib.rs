@@ -657,7 +657,7 @@ pub use autodiff_runtime::{detach, no_grad, Adjoint, Differentiable, Matrix, Rea
 #[doc(hidden)]
 pub mod __private {
     pub use autodiff_runtime::buffers::{
-        accumulate, add_into, check_len, check_rows, copy_in, pop_adjoint, reset_like, zero_in,
+        accumulate, add_scratch, check_len, check_rows, copy_in, pop_adjoint, reset_like, zero_in,
         zero_like, ZeroLen,
     };
     pub use autodiff_runtime::calls::{

@@ -205,3 +205,23 @@ fn a_struct_passed_twice_to_one_call() {
     assert_eq!(v, twice(&p));
     check(|q| twice(&unflat(q)), &flat(&p), &flat(&g));
 }
+
+/// A nested struct passed twice to one call.
+#[differentiate(wrt(m))]
+fn nested_twice(m: &Model) -> f64 {
+    bilinear(&m.layer, &m.layer) * m.scale[0] + m.scale[1]
+}
+
+#[test]
+fn a_nested_struct_passed_twice() {
+    let m = Model {
+        layer: Affine {
+            w: vec![0.5, -0.3, 0.8],
+            b: 0.7,
+        },
+        scale: [1.5, -0.5],
+        steps: 3,
+    };
+    let (_, g) = nested_twice_grad(&m);
+    check(|p| nested_twice(&m.with_flat(p)), &m.flat(), &g.flat());
+}

@@ -208,11 +208,40 @@ pub fn accumulate<T: Adjoint + ?Sized>(target: &mut T, d: &T) {
     target.accumulate(d);
 }
 
-/// `target += d` into a struct's adjoint, held or borrowed (`p_adj` or
-/// `d_p: &mut P`): the scratch adjoint of a struct passed twice to a call.
+/// `target += d` for a scratch adjoint `d` (of a buffer passed twice to a
+/// call) added back into the adjoint it stands for, whatever holds that: a
+/// local (`v_adj: Vec<f64>`, a struct), a parameter's buffer
+/// (`d_x: &mut [f64]`, `d_p: &mut P`), a row or a field.
+pub trait AddScratch<G: ?Sized> {
+    /// `self += d`.
+    fn add_scratch(&mut self, d: &G);
+}
+
+impl<T: Adjoint + ?Sized> AddScratch<T> for T {
+    #[inline]
+    fn add_scratch(&mut self, d: &T) {
+        self.accumulate(d);
+    }
+}
+
+impl<T: Adjoint + ?Sized> AddScratch<T> for &mut T {
+    #[inline]
+    fn add_scratch(&mut self, d: &T) {
+        (**self).accumulate(d);
+    }
+}
+
+impl<T: Adjoint> AddScratch<Vec<T>> for &mut [T] {
+    #[inline]
+    fn add_scratch(&mut self, d: &Vec<T>) {
+        (**self).accumulate(d.as_slice());
+    }
+}
+
+/// See [`AddScratch`].
 #[inline]
-pub fn add_into<T: Adjoint, B: core::borrow::BorrowMut<T>>(target: &mut B, d: &T) {
-    target.borrow_mut().accumulate(d);
+pub fn add_scratch<A: AddScratch<G> + ?Sized, G: ?Sized>(target: &mut A, d: &G) {
+    target.add_scratch(d);
 }
 
 /// Removes and returns the last element of a vector's adjoint: the reverse of

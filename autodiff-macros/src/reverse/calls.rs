@@ -233,13 +233,8 @@ impl Gen<'_> {
                             && borrowed.iter().any(|&b| self.overlaps(b, v))) =>
                 {
                     let dk = self.pooled("zero_in", quote!(&#val), out);
-                    scratches.extend(match self.f.vars[v].shape {
-                        // A struct.
-                        Shape::Unknown => {
-                            quote!(::autodiff::__private::add_into(&mut #adj, &*#dk);)
-                        }
-                        _ => quote!(::autodiff::__private::accumulate(&mut #adj[..], &#dk[..]);),
-                    });
+                    // A buffer, a row or a struct (`g(&p.inner, &p.inner)`).
+                    scratches.extend(quote!(::autodiff::__private::add_scratch(&mut #adj, &*#dk);));
                     Some(quote!(*#dk))
                 }
                 Some((v, adj, _)) => {
