@@ -472,7 +472,7 @@ impl Gen<'_> {
                 if let Some(t) = self.joint_call(c, seed, &children, out) {
                     return Node::new(t, NodeKind::Constant);
                 }
-                let vals = call_args(&children);
+                let vals = crate::reverse::call_args(&children);
                 let (val, split) = match self.call_mode {
                     CallMode::Forward => {
                         let (t, pb) = (self.names.fresh("t"), self.names.fresh("pb"));
@@ -676,24 +676,6 @@ fn copy_tokens(a: &TokenStream, kind: CopyKind, span: proc_macro2::Span) -> Toke
         CopyKind::Clone => quote_spanned!(span=> #a.clone()),
         CopyKind::Whole => quote_spanned!(span=> ::autodiff::__private::snapshot(&#a)),
     }
-}
-
-/// A call's arguments: a temporary passed by value (`g(x.to_vec())`,
-/// `g(x * 2.0)` of a vector) is cloned, since the call's pullback and the
-/// temporary's own take it again.
-pub(crate) fn call_args(children: &[Node]) -> Vec<TokenStream> {
-    (children.iter())
-        .map(|c| {
-            let v = &c.val;
-            match c.kind {
-                NodeKind::Copy(_) | NodeKind::List(_) | NodeKind::Splat(_) => {
-                    quote!(::core::clone::Clone::clone(&#v))
-                }
-                _ if c.held == Held::Owned => quote!(::core::clone::Clone::clone(&#v)),
-                _ => quote!(#v),
-            }
-        })
-        .collect()
 }
 
 /// A call's identity across the forward sweep and its replay: its address

@@ -151,7 +151,7 @@ impl Gen<'_> {
             out.extend(quote!(::autodiff::__private::reset_like(&mut #adj, &#id);));
         }
         let (d, t) = (self.names.fresh("d"), self.names.fresh("t"));
-        let vals = crate::anf::call_args(children);
+        let vals = call_args(children);
         let pullback = &c.pullback;
         out.extend(quote!(let #d = #seed;));
         out.extend(quote_spanned!(c.span=>
@@ -273,7 +273,7 @@ impl Gen<'_> {
                 }
             });
         }
-        let vals = crate::anf::call_args(children);
+        let vals = call_args(children);
         let seed = quote!(::autodiff::__private::seed(&#d));
         out.extend(match split {
             Some((reverse, pb)) => quote_spanned!(span=>
@@ -298,6 +298,24 @@ impl Gen<'_> {
             _ => None,
         }
     }
+}
+
+/// A call's arguments: a temporary passed by value (`g(x.to_vec())`,
+/// `g(x * 2.0)` of a vector) is cloned, since the call's pullback and the
+/// temporary's own take it again.
+pub fn call_args(children: &[Node]) -> Vec<TokenStream> {
+    (children.iter())
+        .map(|c| {
+            let v = &c.val;
+            match c.kind {
+                NodeKind::Copy(_) | NodeKind::List(_) | NodeKind::Splat(_) => {
+                    quote!(::core::clone::Clone::clone(&#v))
+                }
+                _ if c.held == Held::Owned => quote!(::core::clone::Clone::clone(&#v)),
+                _ => quote!(#v),
+            }
+        })
+        .collect()
 }
 
 /// The seed of the left operand of `left op right` along a linear path.
