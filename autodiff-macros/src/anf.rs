@@ -472,7 +472,7 @@ impl Gen<'_> {
                 if let Some(t) = self.joint_call(c, seed, &children, out) {
                     return Node::new(t, NodeKind::Constant);
                 }
-                let vals = crate::reverse::call_args(&children);
+                let vals = crate::reverse::call_args(&children, true);
                 let (val, split) = match self.call_mode {
                     CallMode::Forward => {
                         let (t, pb) = (self.names.fresh("t"), self.names.fresh("pb"));

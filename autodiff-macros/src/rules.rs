@@ -46,14 +46,29 @@ pub struct Prim {
     pub differentiable: &'static [bool],
     pub needs: Needs,
     pub yields: Yields,
+    /// The operands that must be vectors or matrices, in order (empty for
+    /// the scalar and element-wise primitives): what the operand of `y.sum()`
+    /// says of a call's result `y`.
+    pub takes: &'static [Takes],
+}
+
+/// An operand a vector or matrix primitive takes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Takes {
+    /// A `Vector` (a reduction's operand may also be a `Matrix`: its adjoint
+    /// code is the same, flat).
+    Vector,
+    Matrix,
 }
 
 const U: &[bool] = &[true];
 const B: &[bool] = &[true, true];
 const T3: &[bool] = &[true, true, true];
+const V: Takes = Takes::Vector;
+const M: Takes = Takes::Matrix;
 
 macro_rules! table {
-    ($($name:ident $(=> $rule:ident)?: $arity:expr, $diff:expr, $needs:ident $(, $yields:ident)?;)*) => {
+    ($($name:ident $(=> $rule:ident)?: $arity:expr, $diff:expr, $needs:ident $(, $yields:ident: $takes:expr)?;)*) => {
         pub static PRIMS: &[Prim] = &[
             $(Prim {
                 name: stringify!($name),
@@ -62,6 +77,7 @@ macro_rules! table {
                 differentiable: $diff,
                 needs: Needs::$needs,
                 yields: table!(@yields $($yields)?),
+                takes: table!(@takes $($takes)?),
             },)*
         ];
     };
@@ -69,6 +85,8 @@ macro_rules! table {
     (@rule $name:ident $rule:ident) => { stringify!($rule) };
     (@yields) => { Yields::Elementwise };
     (@yields $y:ident) => { Yields::$y };
+    (@takes) => { &[] };
+    (@takes $t:expr) => { $t };
 }
 
 table! {
@@ -101,17 +119,17 @@ table! {
     maximum => max: 2, B, All;
     minimum => min: 2, B, All;
     // reductions of vectors and matrices
-    sum: 1, U, All, Scalar;
-    mean: 1, U, All, Scalar;
-    norm: 1, U, All, Scalar;
-    max => reduce_max: 1, U, All, Scalar;
-    min => reduce_min: 1, U, All, Scalar;
-    dot: 2, B, Product, Scalar;
+    sum: 1, U, All, Scalar: &[V];
+    mean: 1, U, All, Scalar: &[V];
+    norm: 1, U, All, Scalar: &[V];
+    max => reduce_max: 1, U, All, Scalar: &[V];
+    min => reduce_min: 1, U, All, Scalar: &[V];
+    dot: 2, B, Product, Scalar: &[V, V];
     // linear algebra
-    matvec: 2, B, Product, Vector;
-    vecmat: 2, B, Product, Vector;
-    matmul: 2, B, Product, Matrix;
-    transpose: 1, U, Nothing, Matrix;
+    matvec: 2, B, Product, Vector: &[M, V];
+    vecmat: 2, B, Product, Vector: &[V, M];
+    matmul: 2, B, Product, Matrix: &[M, M];
+    transpose: 1, U, Nothing, Matrix: &[M];
 }
 
 /// Operator primitives are not callable as methods.

@@ -411,17 +411,20 @@ impl Lower<'_> {
                     None => syn::parse_quote_spanned!(span=> let mut #acc = #lit;),
                 }
             }
-            // `|m: f64, &v| ..`: the accumulator has the closure's type.
-            Reduce::Fold(init, f) => match f {
-                syn::Expr::Closure(c) => match c.inputs.first() {
-                    Some(syn::Pat::Type(t)) => {
-                        let ty = &t.ty;
-                        syn::parse_quote_spanned!(span=> let mut #acc: #ty = #init;)
-                    }
-                    _ => syn::parse_quote_spanned!(span=> let mut #acc = #init;),
-                },
-                _ => syn::parse_quote_spanned!(span=> let mut #acc = #init;),
-            },
+            Reduce::Fold(init, f) => {
+                // `|m: f64, &v| ..`: the accumulator has the closure's type.
+                let typed = match f {
+                    syn::Expr::Closure(c) => match c.inputs.first() {
+                        Some(syn::Pat::Type(t)) => Some(&t.ty),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                match typed {
+                    Some(ty) => syn::parse_quote_spanned!(span=> let mut #acc: #ty = #init;),
+                    None => syn::parse_quote_spanned!(span=> let mut #acc = #init;),
+                }
+            }
         };
         self.stmt(&init);
         let acc_var = self.lookup_path(&syn::parse_quote!(#acc))?;

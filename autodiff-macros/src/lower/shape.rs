@@ -92,7 +92,7 @@ pub(super) fn settle_calls(vars: &mut [Var], body: &[Stmt], result: VarId, borro
     let mut from_call = vec![false; vars.len()];
     // Expressions whose value is known to be a vector or matrix: an
     // operand of a reduction (`(y * 2.0).sum()`), a reference passed on.
-    let mut known = Vec::new();
+    let mut vector_uses = Vec::new();
     // `vec![g(x), g(y)]`: a buffer of calls' results, rows if indexed twice.
     let mut from_list = vec![false; vars.len()];
     let mut used_as = vec![None; vars.len()];
@@ -124,7 +124,7 @@ pub(super) fn settle_calls(vars: &mut [Var], body: &[Stmt], result: VarId, borro
                     Expr::Var(v, _) => {
                         used_as[v].get_or_insert(Shape::Array(1));
                     }
-                    ref e => known.push((Err(Shape::Array(1)), e.clone())),
+                    ref e => vector_uses.push((Err(Shape::Array(1)), e.clone())),
                 },
                 Expr::Prim { prim, args, .. } => {
                     for (k, a) in args.iter().enumerate() {
@@ -132,7 +132,7 @@ pub(super) fn settle_calls(vars: &mut [Var], body: &[Stmt], result: VarId, borro
                             (Expr::Var(v, _), Some(sh)) => {
                                 used_as[*v].get_or_insert(sh);
                             }
-                            (e, Some(sh)) => known.push((Err(sh), e.clone())),
+                            (e, Some(sh)) => vector_uses.push((Err(sh), e.clone())),
                             _ => {}
                         }
                     }
@@ -154,7 +154,7 @@ pub(super) fn settle_calls(vars: &mut [Var], body: &[Stmt], result: VarId, borro
             _ => {}
         }
     });
-    flow_back(vars, body, result, known, &mut used_as);
+    flow_back(vars, body, result, vector_uses, &mut used_as);
     for (i, v) in vars.iter_mut().enumerate() {
         if from_call[i] && v.shape == Shape::Unknown {
             v.shape = used_as[i].unwrap_or(Shape::Scalar);
@@ -255,16 +255,12 @@ fn elementwise_leaves(e: &Expr, f: &mut impl FnMut(&Expr)) {
 }
 
 /// The shape operand `k` of a vector or matrix primitive has (`y.sum()`,
-/// `a.matvec(&y)`). A reduction's operand may be either; its adjoint code
-/// is the same for both (flat, through `[..]`).
+/// `a.matvec(&y)`), from the rule table.
 fn tensor_operand(prim: &crate::rules::Prim, k: usize) -> Option<Shape> {
-    match (prim.rule, k) {
-        ("sum" | "mean" | "norm" | "reduce_max" | "reduce_min" | "dot", _)
-        | ("matvec", 1)
-        | ("vecmat", 0) => Some(Shape::Array(1)),
-        ("matvec", 0) | ("vecmat", 1) | ("matmul" | "transpose", _) => Some(Shape::Matrix),
-        _ => None,
-    }
+    prim.takes.get(k).map(|t| match t {
+        crate::rules::Takes::Vector => Shape::Array(1),
+        crate::rules::Takes::Matrix => Shape::Matrix,
+    })
 }
 
 /// The shape of an expression's value, from the shapes of the variables it

@@ -63,8 +63,7 @@ impl Gen<'_> {
             let d = self.names.fresh("d");
             out.extend(quote!(let #d = #target;));
             if reset {
-                let zero = zero();
-                out.extend(quote!(#target = #zero;));
+                self.reset_adjoint(place, None, out);
             }
             return quote!(#d);
         }

@@ -151,7 +151,7 @@ impl Gen<'_> {
             out.extend(quote!(::autodiff::__private::reset_like(&mut #adj, &#id);));
         }
         let (d, t) = (self.names.fresh("d"), self.names.fresh("t"));
-        let vals = call_args(children);
+        let vals = call_args(children, false);
         let pullback = &c.pullback;
         out.extend(quote!(let #d = #seed;));
         out.extend(quote_spanned!(c.span=>
@@ -215,6 +215,7 @@ impl Gen<'_> {
         let mut borrowed = Vec::new();
         let mut scratches = TokenStream::new();
         for (k, c) in children.iter().enumerate() {
+            let computed = self.whole(c).unwrap_or(c);
             let target = match self.whole(c).map(|w| (&w.kind, &w.val)) {
                 Some((NodeKind::Var(v), val)) => Some((*v, self.adj(*v), val)),
                 Some((NodeKind::Index(v, idx), val)) => {
@@ -243,10 +244,10 @@ impl Gen<'_> {
                 }
                 // A vector, array or list computed for the call
                 // (`g(&[a, b])`, `g(&(x * 2.0))`): a zeroed buffer.
-                None if self.whole(c).unwrap_or(c).held != Held::Value => {
-                    let val = &self.whole(c).unwrap_or(c).val;
+                None if computed.held != Held::Value => {
+                    let val = &computed.val;
                     let dk = self.pooled("zero_in", quote!(&#val), out);
-                    let d = match self.whole(c).unwrap_or(c).kind {
+                    let d = match computed.kind {
                         NodeKind::List(_) | NodeKind::Splat(_) => quote!((*#dk)),
                         _ => quote!(::core::clone::Clone::clone(&*#dk)),
                     };
@@ -273,7 +274,7 @@ impl Gen<'_> {
                 }
             });
         }
-        let vals = call_args(children);
+        let vals = call_args(children, false);
         let seed = quote!(::autodiff::__private::seed(&#d));
         out.extend(match split {
             Some((reverse, pb)) => quote_spanned!(span=>
@@ -300,19 +301,23 @@ impl Gen<'_> {
     }
 }
 
-/// A call's arguments: a temporary passed by value (`g(x.to_vec())`,
-/// `g(x * 2.0)` of a vector) is cloned, since the call's pullback and the
-/// temporary's own take it again.
-pub fn call_args(children: &[Node]) -> Vec<TokenStream> {
+/// A call's arguments. A temporary passed by value is cloned when it is
+/// needed again: in the forward sweep, a copy or list (`g(x.to_vec())`,
+/// `g([a, b])`) is passed again to the call's pullback; in either sweep, an
+/// operator's vector result (`g(x * 2.0)`) is read by its own rule after.
+/// `again`: the call's pullback still takes the arguments after this call.
+pub fn call_args(children: &[Node], again: bool) -> Vec<TokenStream> {
     (children.iter())
         .map(|c| {
             let v = &c.val;
-            match c.kind {
-                NodeKind::Copy(_) | NodeKind::List(_) | NodeKind::Splat(_) => {
-                    quote!(::core::clone::Clone::clone(&#v))
-                }
-                _ if c.held == Held::Owned => quote!(::core::clone::Clone::clone(&#v)),
-                _ => quote!(#v),
+            let temporary = matches!(
+                c.kind,
+                NodeKind::Copy(_) | NodeKind::List(_) | NodeKind::Splat(_)
+            );
+            if (temporary && again) || (!temporary && c.held == Held::Owned) {
+                quote!(::core::clone::Clone::clone(&#v))
+            } else {
+                quote!(#v)
             }
         })
         .collect()
