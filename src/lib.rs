@@ -657,8 +657,8 @@ pub use autodiff_runtime::{detach, no_grad, Adjoint, Differentiable, Matrix, Rea
 #[doc(hidden)]
 pub mod __private {
     pub use autodiff_runtime::buffers::{
-        accumulate, add_scratch, check_len, check_rows, copy_in, pop_adjoint, reset_like, zero_in,
-        zero_like, ZeroLen,
+        accumulate, add_scratch, check_len, check_rows, copy_in, pop_adjoint, renew, renew_splat,
+        reset_like, zero_in, zero_like, ZeroLen,
     };
     pub use autodiff_runtime::calls::{
         as_buffer, buffer_or, keep_pullback, seed, AsBuffer, Kept, NoGradient,

@@ -316,3 +316,41 @@ fn a_recomputed_buffer_of_another_length_each_iteration() {
     let (_, gx) = shrinking_in_an_inner_loop_grad(&x);
     check(shrinking_in_an_inner_loop, &x, &gx);
 }
+
+/// Buffers made fresh in every iteration, of another length each time, read
+/// by the reverse sweep: the gradient fills each in the storage the last
+/// iteration's buffer leaves, and the reverse sweep still sees every
+/// iteration's own values.
+#[differentiate]
+fn fresh_buffers_every_iteration(x: &[f64]) -> f64 {
+    let n = x.len();
+    let mut s = 0.5;
+    for i in 0..n {
+        let mut pushed = Vec::with_capacity(i + 1);
+        for j in 0..=i {
+            pushed.push(x[j] * s);
+        }
+        let mut grown = Vec::new();
+        grown.push(s.sin());
+        grown.push(x[i] * x[i]);
+        let mut filled = vec![0.0; n - i];
+        for j in 0..n - i {
+            filled[j] = x[i + j] * pushed[j % (i + 1)];
+        }
+        let mut t = 0.0;
+        for j in 0..n - i {
+            t += filled[j] * filled[j];
+        }
+        s = (s * grown[0] + t * grown[1]).tanh() + pushed[i] * pushed[0];
+    }
+    s
+}
+
+#[test]
+fn fresh_buffers_of_other_lengths_every_iteration() {
+    for x in [vec![0.4, -0.7, 0.9, 0.2, -0.3], vec![1.1, 0.3], vec![-0.6]] {
+        let (v, g) = fresh_buffers_every_iteration_grad(&x);
+        assert_eq!(v, fresh_buffers_every_iteration(&x));
+        check(fresh_buffers_every_iteration, &x, &g);
+    }
+}

@@ -244,6 +244,23 @@ pub fn add_scratch<A: AddScratch<G> + ?Sized, G: ?Sized>(target: &mut A, d: &G) 
     target.add_scratch(d);
 }
 
+/// `v = Vec::with_capacity(capacity)` (or `Vec::new()`) for a `let` in a
+/// loop, in generated code: the old value of `v` is dead there, so its
+/// storage is kept rather than freed and allocated again.
+#[inline]
+pub fn renew<T>(v: &mut Vec<T>, capacity: usize) {
+    v.clear();
+    v.reserve(capacity);
+}
+
+/// `v = vec![elem; len]` for a `let` in a loop, in generated code, reusing
+/// the storage of the dead old value as [`renew`] does.
+#[inline]
+pub fn renew_splat<T: Clone>(v: &mut Vec<T>, elem: T, len: usize) {
+    v.clear();
+    v.resize(len, elem);
+}
+
 /// Removes and returns the last element of a vector's adjoint: the reverse of
 /// `v.push(x)` hands that element's cotangent to `x`.
 #[inline]
@@ -288,7 +305,22 @@ fn len_mismatch(buffer: &str, of: &str, buffer_len: usize, expected: usize) -> !
 
 #[cfg(test)]
 mod tests {
-    use super::{copy_in, reset_like, zero_in, ZeroLen};
+    use super::{copy_in, renew, renew_splat, reset_like, zero_in, ZeroLen};
+
+    #[test]
+    fn renew_keeps_storage_and_gives_the_new_value() {
+        let mut v = vec![1.0, 2.0, 3.0, 4.0];
+        let storage = v.as_ptr();
+        renew(&mut v, 2);
+        assert!(v.is_empty() && v.capacity() >= 2);
+        assert_eq!(v.as_ptr(), storage);
+        renew_splat(&mut v, 0.5, 3);
+        assert_eq!(v, [0.5; 3]);
+        assert_eq!(v.as_ptr(), storage);
+        // Longer than before: grown, with the new elements only.
+        renew_splat(&mut v, 2.0, 6);
+        assert_eq!(v, [2.0; 6]);
+    }
 
     #[test]
     fn reset_like_takes_the_shape_and_reuses_storage() {

@@ -500,6 +500,12 @@ impl<'a> Gen<'a> {
         } else {
             TokenStream::new()
         };
+        if hoisted && !self.primal && !self.an.expr_active(init) {
+            if let Some(renew) = self.renew(&id, init) {
+                return self
+                    .assignment(&Place::Var(var), AssignOp::Set, init, ctx, true, |_| renew);
+            }
+        }
         self.assignment(
             &Place::Var(var),
             AssignOp::Set,
