@@ -257,8 +257,18 @@ fn a_checkpointed_loop_keeps_one_state_per_step() {
     let mut g = vec![0.0; n];
     let start = live();
     reset_peak();
+    let before = allocations();
     euler_vjp(&x, steps, 1.0, &mut g);
+    let made = allocations() - before;
     let peak = peak_since(start);
+    // Per step: the call's result when the step runs and when it runs
+    // again, the checkpoint, and the callee's copy of its seed. The adjoint
+    // of the step's `k` is lent to the callee as its seed, not moved out
+    // and allocated again.
+    assert!(
+        made <= 4 * steps + 8,
+        "{made} allocations for {steps} steps"
+    );
     // One `y` per step (and its place on the tape) and a few vectors
     // besides; taping the step's buffer as well as `y` would need twice the
     // steps' worth.

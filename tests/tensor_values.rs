@@ -256,7 +256,13 @@ fn call_results_in_operators(x: &Vector) -> f64 {
     v *= &square(x);
     v += total(x);
     v -= scalar_square(x[0]);
+    // Arithmetic on call results, vector or scalar, inside operators.
+    v += square(x) * 2.0;
+    v -= -square(x) / 3.0 + x;
+    v += scalar_square(x[1]) * 2.0 - x[2];
     (&y * 2.0).sum()
+        + (x * 0.5 - square(x) * 2.0).sum()
+        + (scalar_square(x[2]) * 0.5 + 1.0) * x[0]
         + (&y + x).sum()
         + y.sin().sum()
         + v.sum()

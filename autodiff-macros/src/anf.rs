@@ -263,16 +263,14 @@ impl Gen<'_> {
     }
 
     /// An operand of an operator: also a call's result, which may be a
-    /// vector (`g(x) + x`); the runtime's operators take a borrowed scalar
-    /// too.
+    /// vector (`g(x) + x`), or an operation on one (`v + g(x) * 2.0`); the
+    /// runtime's operators take a borrowed scalar too.
     fn operand(&self, n: &Node) -> TokenStream {
-        match n.kind {
-            NodeKind::Call { .. } => {
-                let v = &n.val;
-                quote!(&#v)
-            }
-            _ => self.borrowed(n),
+        if n.held == Held::Value && maybe_tensor(n) {
+            let v = &n.val;
+            return quote!(&#v);
         }
+        self.borrowed(n)
     }
 
     fn print_operand_borrowed(&self, e: &Expr) -> TokenStream {
@@ -682,4 +680,17 @@ fn copy_tokens(a: &TokenStream, kind: CopyKind, span: proc_macro2::Span) -> Toke
 /// in the IR, which neither moves while the sweeps are generated.
 pub(crate) fn call_key(c: &Call) -> usize {
     c as *const Call as usize
+}
+
+/// A call's result, or arithmetic on one, whose shape nothing says: it may
+/// be a vector, which an operator must borrow.
+fn maybe_tensor(n: &Node) -> bool {
+    match &n.kind {
+        NodeKind::Call { .. } => true,
+        NodeKind::Op { rule, children, .. } => {
+            matches!(*rule, "neg" | "add" | "sub" | "mul" | "div")
+                && children.iter().any(maybe_tensor)
+        }
+        _ => false,
+    }
 }

@@ -31,6 +31,9 @@ pub(super) struct Take {
     pub reset: bool,
     pub moved: bool,
     pub borrowed: bool,
+    /// Moved, and only read by reference: lent in place (`&target`), since
+    /// it is sized again anyway, which spares allocating it once more.
+    pub lent: bool,
     /// The old value's length, where it may differ from the new one's and
     /// no restore brings the old value back to size the adjoint by.
     pub old_len: Option<TokenStream>,
@@ -42,7 +45,8 @@ impl Gen<'_> {
     ///
     /// `moved`: the adjoint is sized again (`reset_like`) before anything
     /// reads it (right after, or when a checkpointed iteration starts), so
-    /// it is moved out rather than copied and zeroed. `borrowed`: the
+    /// it is moved out rather than copied and zeroed, or lent (`lent`) to
+    /// what reads it by reference, and left as it is. `borrowed`: the
     /// cotangent is only read by reference (a call's seed, a copy's
     /// adjoint), so it is copied into a pool's storage (`pooled`), which
     /// allocates less than moving the adjoint out and sizing it again.
@@ -56,6 +60,7 @@ impl Gen<'_> {
             reset,
             moved,
             borrowed,
+            lent,
             old_len,
         } = take;
         let target = self.adjoint_place(place);
@@ -66,6 +71,11 @@ impl Gen<'_> {
                 self.reset_adjoint(place, None, out);
             }
             return quote!(#d);
+        }
+        if reset && moved && lent {
+            let d = self.names.fresh("d");
+            out.extend(quote!(let #d = &#target;));
+            return quote!((*#d));
         }
         if reset && moved && !borrowed {
             let d = self.names.fresh("d");

@@ -379,14 +379,16 @@ impl<'a> Gen<'a> {
             }
             return Sweeps { fwd, rev };
         }
-        // A `let`'s adjoint sized again is moved out still: a pool would keep
-        // a copy of each such buffer alive for the whole function (an ODE
-        // step's stages).
-        let borrowed = op == AssignOp::Set && !(is_let && moved) && adjoints::borrowed(value);
+        // A `let`'s adjoint sized again is lent to a call's seed or a copy
+        // rather than copied into a pool, which would keep a copy of each
+        // such buffer alive for the whole function (an ODE step's stages),
+        // or moved out, which would allocate it again.
+        let by_ref = op == AssignOp::Set && adjoints::borrowed(value);
         let take = adjoints::Take {
             reset,
             moved,
-            borrowed,
+            borrowed: by_ref && !(is_let && moved),
+            lent: by_ref && is_let && moved,
             old_len,
         };
         let d = self.take_adjoint(place, take, &mut rev);
