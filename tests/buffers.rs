@@ -354,3 +354,40 @@ fn fresh_buffers_of_other_lengths_every_iteration() {
         check(fresh_buffers_every_iteration, &x, &g);
     }
 }
+
+/// Buffers whose element type only the path names (`Vec::<f64>::new()`),
+/// made in a loop.
+#[differentiate]
+fn typed_by_path(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        let mut w = Vec::<f64>::with_capacity(2);
+        w.push(0.5 * x[i]);
+        let b = Vec::<f64>::new();
+        s += w[0].sin() * x[i] + (b.len() as f64 + 1.0) * x[i];
+    }
+    s
+}
+
+/// A buffer made in a loop and moved into another one (`vec![r; 2]`).
+#[differentiate]
+fn moved_into_rows(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for k in 0..x.len() {
+        let r = vec![0.5; 2];
+        let grid = vec![r; 2];
+        s += grid[1][0] * x[k] * x[k];
+    }
+    s
+}
+
+#[test]
+fn buffers_typed_by_their_path_or_moved_on() {
+    let x = [0.4, -0.7, 0.9];
+    let (v, g) = typed_by_path_grad(&x);
+    assert_eq!(v, typed_by_path(&x));
+    check(typed_by_path, &x, &g);
+    let (v, g) = moved_into_rows_grad(&x);
+    assert_eq!(v, moved_into_rows(&x));
+    check(moved_into_rows, &x, &g);
+}

@@ -71,10 +71,19 @@ pub(super) fn split(
     // The closure's body moves the variables it captured into its own
     // locals: a captured counter would otherwise be stored back to the
     // closure at every step of a loop, where its locals stay in registers.
-    let captured = f.vars.iter().enumerate().filter_map(|(i, v)| {
-        let local = v.field.is_none() && matches!(v.origin, Origin::Local | Origin::Result);
-        (local && hoisted(i) && mentions(reverse, &v.ident) > 0).then_some(&v.ident)
-    });
+    let captured: Vec<VarId> = (0..f.vars.len())
+        .filter(|&i| {
+            let v = &f.vars[i];
+            let local = v.field.is_none() && matches!(v.origin, Origin::Local | Origin::Result);
+            local && hoisted(i) && mentions(reverse, &v.ident) > 0
+        })
+        .collect();
+    // A buffer the forward code moves out (`vec![r; 2]`) is not there to
+    // capture: the closure would rerun the call instead.
+    if captured.iter().any(|&i| !crate::reverse::never_moved(f, i)) {
+        return None;
+    }
+    let captured = captured.iter().map(|&i| &f.vars[i].ident);
     let unpack = quote!(#(let mut #captured = #captured;)*);
     Some(quote! {
         #[inline]

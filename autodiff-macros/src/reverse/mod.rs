@@ -26,12 +26,14 @@ mod calls;
 mod frame;
 mod kept;
 mod loops;
+mod renew;
 mod saves;
 mod store;
 pub use store::Store;
 
 pub use calls::{call_args, left_seed, mentions, CallMode, CallSite};
 use kept::Replaying;
+pub(crate) use renew::never_moved;
 
 use crate::activity::Analysis;
 use crate::anf::{Held, Node};
@@ -503,7 +505,7 @@ impl<'a> Gen<'a> {
             TokenStream::new()
         };
         if hoisted && !self.primal && !self.an.expr_active(init) {
-            if let Some(renew) = self.renew(&id, init) {
+            if let Some(renew) = self.renew(var, init) {
                 return self
                     .assignment(&Place::Var(var), AssignOp::Set, init, ctx, true, |_| renew);
             }

@@ -66,40 +66,4 @@ impl Gen<'_> {
             Store::Local(id)
         }
     }
-
-    /// The forward store of a `let` in a loop (its variable hoisted) whose
-    /// value is a fresh, constant buffer: filled in the storage the last
-    /// iteration's value leaves, which is dead there (moved to a tape if the
-    /// reverse sweep reads it), rather than freed and allocated again.
-    ///
-    /// ```text
-    /// for c in 0..n {                        for c in 0..n {
-    ///     let mut minor = Vec::new();    =>      renew(&mut minor, 0);
-    ///     let z = vec![0.0; m];                  renew_splat(&mut z, 0.0, m);
-    /// ```
-    pub fn renew(&self, id: &Ident, init: &Expr) -> Option<TokenStream> {
-        match init {
-            Expr::Empty(p) => {
-                let syn::Expr::Call(call) = &p.expr else {
-                    return None;
-                };
-                let capacity = match call.args.first() {
-                    Some(n) => quote!(#n),
-                    None => quote!(0),
-                };
-                Some(quote!(::autodiff::__private::renew(&mut #id, #capacity);))
-            }
-            // Rows (`vec![vec![0.0; m]; n]`) would be cloned once more.
-            Expr::Splat {
-                elem,
-                len,
-                array: false,
-                ..
-            } if matches!(**elem, Expr::Lit(_) | Expr::Var(..) | Expr::Opaque(..)) => {
-                let (elem, len) = (self.print(elem), self.passive_tokens(len));
-                Some(quote!(::autodiff::__private::renew_splat(&mut #id, #elem, #len);))
-            }
-            _ => None,
-        }
-    }
 }
