@@ -80,7 +80,13 @@ pub(super) fn split(
         .collect();
     // A buffer the forward code moves out (`vec![r; 2]`) is not there to
     // capture: the closure would rerun the call instead.
-    if captured.iter().any(|&i| !crate::reverse::never_moved(f, i)) {
+    let buffer = |i: VarId| {
+        matches!(f.vars[i].shape, Shape::Array(_) | Shape::Matrix) && !f.vars[i].fixed_array
+    };
+    if captured
+        .iter()
+        .any(|&i| buffer(i) && !crate::reverse::never_moved(f, i))
+    {
         return None;
     }
     let captured = captured.iter().map(|&i| &f.vars[i].ident);

@@ -505,7 +505,7 @@ impl<'a> Gen<'a> {
             TokenStream::new()
         };
         if hoisted && !self.primal && !self.an.expr_active(init) {
-            if let Some(renew) = self.renew(var, init) {
+            if let Some(renew) = self.renew(var, init, ctx) {
                 return self
                     .assignment(&Place::Var(var), AssignOp::Set, init, ctx, true, |_| renew);
             }

@@ -18,10 +18,18 @@ use syn::visit::Visit;
 impl Gen<'_> {
     /// The forward store of `let var = init` for a hoisted `var` whose value
     /// is a fresh, constant buffer; `None` where the old storage may be gone
-    /// (the buffer moved out somewhere) or the element type is only written
-    /// in the path (`Vec::<f64>::new()`).
-    pub fn renew(&self, var: VarId, init: &Expr) -> Option<TokenStream> {
-        let id = &self.f.vars[var].ident;
+    /// (the buffer moved out somewhere, or to a tape by this statement's
+    /// save) or the element type is only written in the path
+    /// (`Vec::<f64>::new()`). Not outside loops either, where the old value
+    /// is an empty one: a fresh allocation tells LLVM that no other buffer
+    /// aliases it (the triangular loop of a GMM component vectorises only
+    /// then).
+    pub fn renew(&self, var: VarId, init: &Expr, ctx: Ctx) -> Option<TokenStream> {
+        let v = &self.f.vars[var];
+        if !v.ctx.in_loop || self.an.saves(var, init, ctx, true) {
+            return None;
+        }
+        let id = &v.ident;
         let store = match init {
             Expr::Empty(p) => {
                 let syn::Expr::Call(call) = &p.expr else {
