@@ -318,9 +318,8 @@ fn a_recomputed_buffer_of_another_length_each_iteration() {
 }
 
 /// Buffers made fresh in every iteration, of another length each time, read
-/// by the reverse sweep: the gradient fills each in the storage the last
-/// iteration's buffer leaves, and the reverse sweep still sees every
-/// iteration's own values.
+/// by the reverse sweep of a taped loop: it sees every iteration's own
+/// values.
 #[differentiate]
 fn fresh_buffers_every_iteration(x: &[f64]) -> f64 {
     let n = x.len();
@@ -390,4 +389,31 @@ fn buffers_typed_by_their_path_or_moved_on() {
     let (v, g) = moved_into_rows_grad(&x);
     assert_eq!(v, moved_into_rows(&x));
     check(moved_into_rows, &x, &g);
+}
+
+/// `Σᵢ xᵢ·Σ bᵢ²` over buffers `bᵢ` of lengths 3, 1, 2, 3, 1, ..: a loop
+/// whose sum's adjoint is known runs joint with its reverse sweep, so no
+/// save keeps the last buffer, and the gradient fills each buffer in the
+/// storage of the one before, longer or shorter.
+#[differentiate]
+fn renewed_buffers(x: &[f64]) -> f64 {
+    let mut total = 0.0;
+    for i in 0..x.len() {
+        let mut b = Vec::with_capacity(3);
+        for j in 0..(i + 2) % 3 + 1 {
+            b.push(x[(i + j) % x.len()] * 0.5);
+        }
+        let mut z = vec![0.0; (i + 1) % 3 + 1];
+        z[0] = x[i];
+        total += x[i] * sum_of_squares(&b) + sum_of_squares(&z);
+    }
+    total
+}
+
+#[test]
+fn buffers_renewed_in_place_of_longer_and_shorter_ones() {
+    let x = [0.4, -0.7, 0.9, 0.2, -0.3, 1.1];
+    let (v, g) = renewed_buffers_grad(&x);
+    assert_eq!(v, renewed_buffers(&x));
+    check(renewed_buffers, &x, &g);
 }
