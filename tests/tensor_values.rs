@@ -295,3 +295,76 @@ fn call_results_in_operators_and_updates() {
     let (_, g) = matrix_call_in_place_grad(&square_matrix(&a));
     common::check(|p| matrix_call_in_place(&square_matrix(p)), &a, &g[..]);
 }
+
+// ---- arithmetic on call results, whose shape nothing else says ---------------
+
+#[differentiate]
+fn scaled_matrix(a: &Matrix, s: f64) -> Matrix {
+    a * s + a.sin()
+}
+
+#[differentiate]
+fn squared_norm(x: &Vector) -> f64 {
+    (x * x).sum()
+}
+
+/// Returned, bound with and without a type, under methods, as constants,
+/// indexed only in a condition, and borrowed into calls.
+#[differentiate]
+fn doubled(x: &Vector) -> Vector {
+    square(x) * 2.0 - x
+}
+
+#[differentiate]
+fn derived_values(x: &Vector) -> f64 {
+    let ones = Vector::ones(3);
+    let w = square(x) * 2.0;
+    let typed: Vector = -square(x) + x * 0.5;
+    let k = square(x);
+    let positive = k[0] > 0.0;
+    let mut v = x * 1.5;
+    v += square(x).sin();
+    v *= square(&ones);
+    let mut r = w.sum() + typed.dot(x) + (square(x).sin() * 2.0).sum();
+    r += (x * 0.3 + square(x).exp()).sum() + square(x).exp().dot(x);
+    r += (square(x).powi(2) + x).sum() + (square(x).clone() * 2.0).sum();
+    r += (x * square(&ones)).sum() + squared_norm(&(square(x) * 2.0));
+    r += squared_norm(&(square(x) + x[1])) + v.sum();
+    // Only the conditions index `k`: they say it is a vector.
+    if positive {
+        r += (&k * x).sum();
+    }
+    if k[1] > 0.0 {
+        r += (&k * x).dot(x);
+    }
+    r
+}
+
+#[differentiate]
+fn derived_matrices(a: &Matrix, x: &Vector) -> f64 {
+    let b: Matrix = scaled_matrix(a, x[0]) * 0.5;
+    let m = scaled_matrix(a, x[1]) * 2.0;
+    (b.matvec(x) + x.vecmat(&(scaled_matrix(a, x[2]) * 2.0))).sum() + m.sum()
+}
+
+#[test]
+fn arithmetic_on_call_results() {
+    let (_, g) = derived_values_grad(&vector(&X));
+    common::check(|p| derived_values(&vector(p)), &X, g.as_slice());
+    let seed = vector(&[0.5, -1.0, 2.0]);
+    let mut g = Vector::zeros(3);
+    doubled_vjp(&vector(&X), &seed, &mut g);
+    let dot = |p: &[f64]| doubled(&vector(p)).dot(&seed);
+    common::check(dot, &X, g.as_slice());
+    let a = [0.3, -0.7, 1.2, 0.5, 0.9, -0.4, 0.2, 0.6, -1.0];
+    let m = |p: &[f64]| Matrix::from_rows(&[p[..3].to_vec(), p[3..6].to_vec(), p[6..9].to_vec()]);
+    let all: Vec<f64> = a.iter().chain(&X).copied().collect();
+    let (_, (ga, gx)) = derived_matrices_grad(&m(&a), &vector(&X));
+    let mut g: Vec<f64> = ga.as_slice().to_vec();
+    g.extend_from_slice(gx.as_slice());
+    common::check(
+        |p| derived_matrices(&m(&p[..9]), &vector(&p[9..])),
+        &all,
+        &g,
+    );
+}

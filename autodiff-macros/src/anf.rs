@@ -232,7 +232,15 @@ impl Gen<'_> {
             Expr::Var(v, _) => vars[*v].maybe_ref,
             _ => false,
         };
-        let tensor = crate::lower::shape_of(e, vars).is_tensor();
+        // Arithmetic on a call's result whose use does not say its shape
+        // (`g(x) * 2.0`) may be a vector: held as one, which a scalar can
+        // be too (borrowed as an operand, copied into a variable).
+        // So is a call with constant arguments, a constant to the sweeps.
+        let derived = match e {
+            Expr::Call(_) => !self.an.expr_active(e),
+            _ => e.has_call(),
+        } && crate::lower::shape_of_strict(e, vars) == Shape::Unknown;
+        let tensor = crate::lower::shape_of(e, vars).is_tensor() || derived;
         match (tensor, either, reference) {
             (true, true, _) => Held::Either,
             (_, _, true) => Held::Ref,
@@ -263,14 +271,16 @@ impl Gen<'_> {
     }
 
     /// An operand of an operator: also a call's result, which may be a
-    /// vector (`g(x) + x`), or an operation on one (`v + g(x) * 2.0`); the
-    /// runtime's operators take a borrowed scalar too.
+    /// vector (`g(x) + x`); the runtime's operators take a borrowed scalar
+    /// too.
     fn operand(&self, n: &Node) -> TokenStream {
-        if n.held == Held::Value && maybe_tensor(n) {
-            let v = &n.val;
-            return quote!(&#v);
+        match n.kind {
+            NodeKind::Call { .. } => {
+                let v = &n.val;
+                quote!(&#v)
+            }
+            _ => self.borrowed(n),
         }
-        self.borrowed(n)
     }
 
     fn print_operand_borrowed(&self, e: &Expr) -> TokenStream {
@@ -680,17 +690,4 @@ fn copy_tokens(a: &TokenStream, kind: CopyKind, span: proc_macro2::Span) -> Toke
 /// in the IR, which neither moves while the sweeps are generated.
 pub(crate) fn call_key(c: &Call) -> usize {
     c as *const Call as usize
-}
-
-/// A call's result, or arithmetic on one, whose shape nothing says: it may
-/// be a vector, which an operator must borrow.
-fn maybe_tensor(n: &Node) -> bool {
-    match &n.kind {
-        NodeKind::Call { .. } => true,
-        NodeKind::Op { rule, children, .. } => {
-            matches!(*rule, "neg" | "add" | "sub" | "mul" | "div")
-                && children.iter().any(maybe_tensor)
-        }
-        _ => false,
-    }
 }

@@ -25,6 +25,7 @@ mod structs;
 mod tuples;
 
 pub(crate) use shape::of_expr as shape_of;
+pub(crate) use shape::of_expr_strict as shape_of_strict;
 
 use crate::diagnostics::Diagnostics;
 use crate::ir::*;

@@ -108,8 +108,10 @@ pub(super) fn settle_calls(vars: &mut [Var], body: &[Stmt], result: VarId, borro
                         place: Place::Var(_),
                         ..
                     }
-            ) && matches!(e, Expr::Call(_))
+            ) && (matches!(e, Expr::Call(_))
+                || (e.has_call() && shape(e, vars, true) == Shape::Unknown))
             {
+                // A call's result, or arithmetic on one (`g(x) * 2.0`).
                 from_call[v] = true;
             }
             if matches!(s, Stmt::Let { .. }) && matches!(e, Expr::List { .. } | Expr::Splat { .. })
@@ -126,6 +128,8 @@ pub(super) fn settle_calls(vars: &mut [Var], body: &[Stmt], result: VarId, borro
                     }
                     ref e => vector_uses.push((Err(Shape::Array(1)), e.clone())),
                 },
+                // `k[0] > 0.0`: indexed inside an opaque expression.
+                Expr::Opaque(p, _) => indexed_in(p, vars, &mut used_as),
                 Expr::Prim { prim, args, .. } => {
                     for (k, a) in args.iter().enumerate() {
                         match (a, tensor_operand(prim, k)) {
@@ -151,6 +155,9 @@ pub(super) fn settle_calls(vars: &mut [Var], body: &[Stmt], result: VarId, borro
                     used_as[*v] = Some(Shape::Array(idx.len() as u8));
                 }
             }
+            Stmt::If { cond, .. } | Stmt::While { cond, .. } => {
+                indexed_in(cond, vars, &mut used_as)
+            }
             _ => {}
         }
     });
@@ -161,6 +168,43 @@ pub(super) fn settle_calls(vars: &mut [Var], body: &[Stmt], result: VarId, borro
         }
         if from_list[i] && v.shape == Shape::Unknown {
             v.shape = used_as[i].unwrap_or(Shape::Array(1));
+        }
+    }
+}
+
+/// Notes the locals of unknown shape that the opaque expression `p` indexes
+/// (`k[0] > 0.0`, `k[i][j]`): rows of as many levels as it indexes.
+fn indexed_in(p: &Passive, vars: &[Var], used_as: &mut [Option<Shape>]) {
+    struct Depths<'a> {
+        id: &'a proc_macro2::Ident,
+        depth: Option<u8>,
+    }
+    impl<'ast> syn::visit::Visit<'ast> for Depths<'_> {
+        fn visit_expr_index(&mut self, e: &'ast syn::ExprIndex) {
+            let mut base = &*e.expr;
+            let mut levels = 1;
+            while let syn::Expr::Index(inner) = base {
+                base = &inner.expr;
+                levels += 1;
+            }
+            let tuple = matches!(*e.index, syn::Expr::Tuple(_));
+            if matches!(base, syn::Expr::Path(b) if b.path.is_ident(self.id)) && !tuple {
+                self.depth = Some(self.depth.map_or(levels, |d| d.max(levels)));
+            }
+            syn::visit::visit_expr_index(self, e);
+        }
+    }
+    for &v in &p.reads {
+        if vars[v].shape != Shape::Unknown || used_as[v].is_some() {
+            continue;
+        }
+        let mut d = Depths {
+            id: &vars[v].ident,
+            depth: None,
+        };
+        syn::visit::Visit::visit_expr(&mut d, &p.expr);
+        if let Some(levels) = d.depth {
+            used_as[v] = Some(Shape::Array(levels));
         }
     }
 }
@@ -267,6 +311,12 @@ fn tensor_operand(prim: &crate::rules::Prim, k: usize) -> Option<Shape> {
 /// reads: element-wise operations broadcast, reductions give scalars.
 pub(crate) fn of_expr(e: &Expr, vars: &[Var]) -> Shape {
     shape(e, vars, false)
+}
+
+/// The shape of an expression's value, unknown where an operand's is (a
+/// call's result whose use does not say).
+pub(crate) fn of_expr_strict(e: &Expr, vars: &[Var]) -> Shape {
+    shape(e, vars, true)
 }
 
 /// `strict`: an operation on an operand of unknown shape has an unknown
