@@ -417,3 +417,30 @@ fn buffers_renewed_in_place_of_longer_and_shorter_ones() {
     assert_eq!(v, renewed_buffers(&x));
     check(renewed_buffers, &x, &g);
 }
+
+/// A buffer moved into a list of rows, in a loop that is neither fused
+/// nor replayed (its sum is carried through `sin`), and at the top.
+#[differentiate]
+fn rows_of_moved_buffers(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for k in 0..3 {
+        let mut r = vec![0.5; 2];
+        r[0] = x[0] * (k as f64 + 1.0);
+        r[1] = x[1];
+        let grid = vec![r; 2];
+        s = s * 0.5 + (grid[1][0] + s).sin() * grid[0][1];
+    }
+    let mut q = vec![0.0; 2];
+    q[0] = x[0] * x[1];
+    q[1] = x[1] + 1.0;
+    let pair = vec![q.clone(), q];
+    s + pair[0][1] * pair[1][0]
+}
+
+#[test]
+fn buffers_moved_into_rows() {
+    let x = [0.4, -0.7];
+    let (v, g) = rows_of_moved_buffers_grad(&x);
+    assert_eq!(v, rows_of_moved_buffers(&x));
+    check(rows_of_moved_buffers, &x, &g);
+}

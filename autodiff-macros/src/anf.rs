@@ -170,7 +170,7 @@ impl Gen<'_> {
                 array,
                 span,
             } => {
-                let (elem, len) = (self.print(elem), self.passive_tokens(len));
+                let (elem, len) = (self.print_row(elem), self.passive_tokens(len));
                 if *array {
                     quote_spanned!(*span=> [#elem; #len])
                 } else {
@@ -178,7 +178,7 @@ impl Gen<'_> {
                 }
             }
             Expr::List { elems, array, span } => {
-                let elems = elems.iter().map(|x| self.print(x));
+                let elems = elems.iter().map(|x| self.print_row(x));
                 if *array {
                     quote_spanned!(*span=> [#(#elems),*])
                 } else {
@@ -246,6 +246,25 @@ impl Gen<'_> {
             (_, _, true) => Held::Ref,
             (true, _, _) => Held::Owned,
             _ => Held::Value,
+        }
+    }
+
+    /// An element of a list or splat: a buffer variable is cloned rather
+    /// than moved (`vec![r.clone(), r]`), since the reverse sweep still sizes
+    /// its adjoint by it, and a later iteration refills it.
+    pub(crate) fn print_row(&self, e: &Expr) -> TokenStream {
+        let t = self.print(e);
+        match e {
+            Expr::Var(v, _) => {
+                let var = &self.f.vars[*v];
+                let buffer = matches!(var.shape, Shape::Array(_) | Shape::Matrix);
+                if buffer && !var.fixed_array && !var.is_reference() {
+                    quote!(::core::clone::Clone::clone(&#t))
+                } else {
+                    t
+                }
+            }
+            _ => t,
         }
     }
 
@@ -461,7 +480,14 @@ impl Gen<'_> {
             }
             Expr::List { elems, array, span } => {
                 let cs: Vec<Node> = elems.iter().map(|x| self.anf(x, out)).collect();
-                let vals = cs.iter().map(|c| &c.val);
+                // Rows are cloned, as a repeated one is: the rule reads them.
+                let vals = cs.iter().map(|c| match c.held {
+                    Held::Owned => {
+                        let v = &c.val;
+                        quote!(::core::clone::Clone::clone(&#v))
+                    }
+                    _ => c.val.clone(),
+                });
                 let t = if *array {
                     quote_spanned!(*span=> [#(#vals),*])
                 } else {

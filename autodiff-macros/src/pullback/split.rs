@@ -78,7 +78,7 @@ pub(super) fn split(
             local && hoisted(i) && mentions(reverse, &v.ident) > 0
         })
         .collect();
-    // A buffer the forward code moves out (`vec![r; 2]`) is not there to
+    // A buffer the forward code moves out (`g(r)` by value) is not there to
     // capture: the closure would rerun the call instead.
     let buffer = |i: VarId| {
         matches!(f.vars[i].shape, Shape::Array(_) | Shape::Matrix) && !f.vars[i].fixed_array

@@ -55,7 +55,7 @@ impl Gen<'_> {
                 array: false,
                 ..
             } if matches!(**elem, Expr::Lit(_) | Expr::Var(..) | Expr::Opaque(..)) => {
-                let (elem, len) = (self.print(elem), self.passive_tokens(len));
+                let (elem, len) = (self.print_row(elem), self.passive_tokens(len));
                 quote!(::autodiff::__private::renew_splat(&mut #id, #elem, #len);)
             }
             _ => return None,
@@ -65,7 +65,7 @@ impl Gen<'_> {
 }
 
 /// Whether the buffer `v` is only ever borrowed: never used by value
-/// (`vec![r; n]`, `g(r)`, an expression naming it other than as `&r`,
+/// (`g(r)`, `let s = r`, an expression naming it other than as `&r`,
 /// `r[i]` or `r.len()`), so that its storage is still there when the next
 /// iteration makes it again, or a closure made after it can take it.
 pub(crate) fn never_moved(f: &Func, v: VarId) -> bool {
@@ -109,14 +109,18 @@ fn moves(e: &Expr, v: VarId, id: &Ident, by_value: bool) -> bool {
         Expr::Ref(a, _) | Expr::Copy(a, _, _) => moves(a, v, id, false),
         Expr::Index(_, idx) => idx.iter().any(passive),
         Expr::Opaque(p, _) | Expr::Empty(p) => passive(p),
-        Expr::Splat { elem, len, .. } => moves(elem, v, id, true) || passive(len),
+        // A buffer as a row is cloned (`anf::print_row`).
+        Expr::Splat { elem, len, .. } => moves(elem, v, id, !is_var(elem)) || passive(len),
+        Expr::List { elems, .. } => elems.iter().any(|a| moves(a, v, id, !is_var(a))),
         Expr::Neg(a, _) | Expr::Cast(a, _, _) => moves(a, v, id, true),
         Expr::Bin(_, a, b, _) => moves(a, v, id, true) || moves(b, v, id, true),
-        Expr::Prim { args, .. } | Expr::List { elems: args, .. } => {
-            args.iter().any(|a| moves(a, v, id, true))
-        }
+        Expr::Prim { args, .. } => args.iter().any(|a| moves(a, v, id, true)),
         Expr::Call(c) => c.args.iter().any(|a| moves(a, v, id, true)),
     }
+}
+
+fn is_var(e: &Expr) -> bool {
+    matches!(e, Expr::Var(..))
 }
 
 /// Whether the opaque expression `p` names `v` other than by borrowing it.
