@@ -108,3 +108,23 @@ fn repeated_numbers_and_rows() {
     let x = [0.5, 0.2, 0.3];
     check(repeated, &x, &repeated_grad(&x).1);
 }
+
+/// Integer arithmetic on lengths of differentiated buffers (`n % b.len()`)
+/// is a constant, as `b.len()` is: cyclic indices.
+#[differentiate(wrt(x))]
+fn cyclic(x: &[f64], n: usize) -> f64 {
+    let b = vec![x[0] * 2.0, x[1], x[2] * x[0]];
+    let k = n % b.len();
+    let j = (n + 2) % x.len();
+    b[k] * x[1] + x[j] * b[(k + 1) % b.len()]
+}
+
+#[test]
+fn lengths_in_integer_arithmetic() {
+    let x = [0.3, -1.2, 0.8];
+    for n in 0..4 {
+        let (v, g) = cyclic_grad(&x, n);
+        assert_eq!(v, cyclic(&x, n));
+        common::check(|p| cyclic(p, n), &x, &g);
+    }
+}

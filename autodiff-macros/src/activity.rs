@@ -94,8 +94,8 @@ fn expr_active(e: &Expr, active: &[bool]) -> bool {
 fn without_rule(e: &Expr, active: &[bool]) -> bool {
     let mut found = false;
     e.each(&mut |x| {
-        if let Expr::Opaque(p, Opaque::NoRule { .. }) = x {
-            found |= p.reads.iter().any(|v| active[*v]);
+        if let Expr::Opaque(_, Opaque::NoRule { values, .. }) = x {
+            found |= values.iter().any(|v| active[*v]);
         }
     });
     found
@@ -156,7 +156,7 @@ pub fn analyse_with(func: &Func, wrt: &[bool], fuse: bool) -> Analysis {
                 let mut reads = Vec::new();
                 value.each(&mut |x| match x {
                     Expr::Var(v, _) | Expr::Index(v, _) => reads.push(*v),
-                    Expr::Opaque(p, Opaque::NoRule { .. }) => reads.extend(&p.reads),
+                    Expr::Opaque(_, Opaque::NoRule { values, .. }) => reads.extend(values),
                     _ => {}
                 });
                 for v in reads {

@@ -112,7 +112,7 @@ fn with_errors(
 pub(crate) fn check_rules(f: &Func, an: &Analysis, diag: &mut Diagnostics) {
     fn expr(e: &Expr, an: &Analysis, diag: &mut Diagnostics) {
         match e {
-            Expr::Opaque(p, Opaque::NoRule { what, span }) if p.reads.iter().any(|v| an.active[*v]) => diag.error_at(
+            Expr::Opaque(_, Opaque::NoRule { what, span, values }) if values.iter().any(|v| an.active[*v]) => diag.error_at(
                 *span,
                 format!(
                     "{what} has no derivative rule, and its input depends on the differentiated parameters; \

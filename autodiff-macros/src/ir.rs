@@ -129,7 +129,13 @@ pub enum Opaque {
     Constant,
     /// A function or method without a derivative rule: an error if it reads
     /// an active value.
-    NoRule { what: String, span: Span },
+    NoRule {
+        what: String,
+        span: Span,
+        /// The variables whose values it reads: not those it only takes
+        /// the length of (`5 % x.len()`).
+        values: Vec<VarId>,
+    },
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

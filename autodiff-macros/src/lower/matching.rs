@@ -240,8 +240,12 @@ impl Lower<'_> {
             // A constant when the scrutinee is: the value's gradient, if it
             // has one, would be lost, so that is an error.
             let init = Expr::Opaque(
-                Passive { expr, reads },
+                Passive {
+                    expr,
+                    reads: reads.clone(),
+                },
                 Opaque::NoRule {
+                    values: reads,
                     what: format!(
                         "the name `{n}` bound inside this pattern (match on a constant, or \
                          bind the value with `let` before the `match`)"
