@@ -444,3 +444,23 @@ fn buffers_moved_into_rows() {
     assert_eq!(v, rows_of_moved_buffers(&x));
     check(rows_of_moved_buffers, &x, &g);
 }
+
+/// Call results without a type put in rows (`vec![r.clone(), r]`, a
+/// splat of one, of a call): the rows say they are vectors.
+#[differentiate]
+fn rows_of_call_results(x: &[f64]) -> f64 {
+    let r = map_sin(x);
+    let u = map_sin(&r);
+    let rows = vec![r.clone(), r];
+    let pair = vec![u; 2];
+    let twice = vec![map_sin(x); 2];
+    rows[0][0] * rows[1][1] + pair[1][0] * twice[0][1]
+}
+
+#[test]
+fn call_results_in_rows() {
+    let x = [0.4, -0.7, 0.9];
+    let (v, g) = rows_of_call_results_grad(&x);
+    assert_eq!(v, rows_of_call_results(&x));
+    check(rows_of_call_results, &x, &g);
+}

@@ -368,3 +368,32 @@ fn arithmetic_on_call_results() {
         &g,
     );
 }
+
+/// A call's vector result under a primitive whose result is kept (`tanh`,
+/// `exp`), in loops and branches: not kept as a scalar would be.
+#[differentiate]
+fn kept_primitives_of_call_results(x: &Vector) -> f64 {
+    let mut m = x.clone();
+    for _ in 0..3 {
+        m = doubled(&m).tanh();
+    }
+    let mut v = x * 1.0;
+    for _ in 0..2 {
+        v += square(&v).tanh() * 0.3;
+    }
+    let mut s = m.sum() + v.sum();
+    if x[0] > 0.0 {
+        s += square(x).exp().dot(x);
+    }
+    s
+}
+
+#[test]
+fn kept_primitives_on_call_results() {
+    let (_, g) = kept_primitives_of_call_results_grad(&vector(&X));
+    common::check(
+        |p| kept_primitives_of_call_results(&vector(p)),
+        &X,
+        g.as_slice(),
+    );
+}

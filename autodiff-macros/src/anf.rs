@@ -462,8 +462,14 @@ impl Gen<'_> {
             } => {
                 let c = self.anf(elem, out);
                 let len = self.passive_tokens(len);
-                // A row repeated (`vec![row; n]`) is cloned: the rule reads it.
+                // A row repeated (`vec![row; n]`) is cloned: the rule reads
+                // it. So is a call's result, which may be one.
+                let call = matches!(c.kind, NodeKind::Call { .. });
                 let cv = match c.held {
+                    _ if call => {
+                        let v = &c.val;
+                        quote!(::core::clone::Clone::clone(&#v))
+                    }
                     Held::Owned => {
                         let v = &c.val;
                         quote!(::core::clone::Clone::clone(&#v))

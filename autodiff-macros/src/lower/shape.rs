@@ -255,6 +255,16 @@ fn flow_back(
                 Ok(w) => known(*w, used_as),
                 Err(sh) => Some(*sh),
             };
+            // `rows = vec![r.clone(), r]` with rows of rows: `r` is a row.
+            if let (Some(Shape::Array(k @ 2..)), Some(elems)) = (to, row_elems(e)) {
+                for v in elems.into_iter().filter_map(row_var) {
+                    if known(v, used_as).is_none() {
+                        used_as[v] = Some(Shape::Array(k - 1));
+                        changed = true;
+                    }
+                }
+                continue;
+            }
             let Some(sh) = to.filter(|s| s.is_tensor()) else {
                 continue;
             };
@@ -276,6 +286,24 @@ fn flow_back(
         if !changed {
             break;
         }
+    }
+}
+
+/// The elements of a list or splat (`vec![a, b]`, `vec![a; n]`).
+fn row_elems(e: &Expr) -> Option<Vec<&Expr>> {
+    match e {
+        Expr::List { elems, .. } => Some(elems.iter().collect()),
+        Expr::Splat { elem, .. } => Some(vec![&**elem]),
+        _ => None,
+    }
+}
+
+/// The variable an element is, or is a copy of (`r`, `r.clone()`).
+fn row_var(e: &Expr) -> Option<VarId> {
+    match e {
+        Expr::Var(v, _) => Some(*v),
+        Expr::Copy(inner, _, _) => row_var(inner),
+        _ => None,
     }
 }
 

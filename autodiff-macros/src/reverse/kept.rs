@@ -54,7 +54,8 @@ impl Gen<'_> {
         let Expr::Prim { prim, .. } = e else {
             return None;
         };
-        if !prim.keeps_result() || crate::lower::shape_of(e, &self.f.vars) != Shape::Scalar {
+        // Scalars only: not a call's result of unknown shape either (`g(x).exp()`).
+        if !prim.keeps_result() || crate::lower::shape_of_strict(e, &self.f.vars) != Shape::Scalar {
             return None;
         }
         let t = self.names.fresh("t");
