@@ -344,7 +344,16 @@ fn derived_values(x: &Vector) -> f64 {
 fn derived_matrices(a: &Matrix, x: &Vector) -> f64 {
     let b: Matrix = scaled_matrix(a, x[0]) * 0.5;
     let m = scaled_matrix(a, x[1]) * 2.0;
-    (b.matvec(x) + x.vecmat(&(scaled_matrix(a, x[2]) * 2.0))).sum() + m.sum()
+    // Indexed by a pair first: a matrix, which `[i][j]` indexes too.
+    let c = scaled_matrix(a, x[2]);
+    let corner = c[(0, 1)] + c[1][0];
+    // A scalar result times a vector one: neither says which is which, so
+    // `w` stays the scalar it is.
+    let w = squared_norm(x);
+    (b.matvec(x) + x.vecmat(&(scaled_matrix(a, x[2]) * 2.0))).sum()
+        + m.sum()
+        + corner
+        + (square(x) * w).sum()
 }
 
 #[test]

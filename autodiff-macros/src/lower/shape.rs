@@ -121,7 +121,7 @@ pub(super) fn settle_calls(vars: &mut [Var], body: &[Stmt], result: VarId, borro
         }
         let mut note = |e: &Expr| {
             e.each(&mut |x| match x {
-                Expr::Index(v, idx) => used_as[*v] = Some(Shape::Array(idx.len() as u8)),
+                Expr::Index(v, idx) => used_as[*v] = indexed(used_as[*v], idx),
                 Expr::Ref(inner, _) => match **inner {
                     Expr::Var(v, _) => {
                         used_as[v].get_or_insert(Shape::Array(1));
@@ -152,7 +152,7 @@ pub(super) fn settle_calls(vars: &mut [Var], body: &[Stmt], result: VarId, borro
             Stmt::Assign { place, value, .. } => {
                 note(value);
                 if let Place::Index(v, idx) = place {
-                    used_as[*v] = Some(Shape::Array(idx.len() as u8));
+                    used_as[*v] = indexed(used_as[*v], idx);
                 }
             }
             Stmt::If { cond, .. } | Stmt::While { cond, .. } => {
@@ -170,6 +170,17 @@ pub(super) fn settle_calls(vars: &mut [Var], body: &[Stmt], result: VarId, borro
             v.shape = used_as[i].unwrap_or(Shape::Array(1));
         }
     }
+}
+
+/// What indexing by `idx` says of a value: a matrix if by a pair
+/// (`m[(i, j)]`), and a matrix stays one (`m[i][j]` is an element too);
+/// otherwise rows of as many levels as it indexes.
+fn indexed(before: Option<Shape>, idx: &[Passive]) -> Option<Shape> {
+    let pair = matches!(idx, [p] if matches!(p.expr, syn::Expr::Tuple(_)));
+    if pair || before == Some(Shape::Matrix) {
+        return Some(Shape::Matrix);
+    }
+    Some(Shape::Array(idx.len() as u8))
 }
 
 /// Notes the locals of unknown shape that the opaque expression `p` indexes
@@ -269,16 +280,22 @@ fn flow_back(
                 continue;
             };
             let (mut unknown, mut tensor) = (Vec::new(), false);
+            // A call's result is an unknown operand too (`g(x) * w`): then
+            // no variable is the one.
+            let mut calls = false;
             elementwise_leaves(e, &mut |leaf| match leaf {
                 Expr::Var(v, _) => match known(*v, used_as) {
                     None => unknown.push(*v),
                     Some(s) => tensor |= s.is_tensor(),
                 },
-                leaf => tensor |= shape(leaf, vars, false).is_tensor(),
+                leaf => match shape(leaf, vars, true) {
+                    Shape::Unknown => calls |= leaf.has_call(),
+                    s => tensor |= s.is_tensor(),
+                },
             });
             unknown.sort_unstable();
             unknown.dedup();
-            if let ([u], false) = (&unknown[..], tensor) {
+            if let ([u], false, false) = (&unknown[..], tensor, calls) {
                 used_as[*u] = Some(sh);
                 changed = true;
             }
