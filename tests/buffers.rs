@@ -6,6 +6,15 @@ use approx::assert_relative_eq;
 use autodiff::differentiate;
 use common::check;
 
+/// `f_grad` at `x` gives `f`'s value and a gradient that matches central
+/// differences.
+#[track_caller]
+fn value_and_gradient(f: fn(&[f64]) -> f64, f_grad: fn(&[f64]) -> (f64, Vec<f64>), x: &[f64]) {
+    let (v, g) = f_grad(x);
+    assert_eq!(v, f(x));
+    check(f, x, &g);
+}
+
 #[differentiate]
 fn prefix_sums(x: &[f64]) -> f64 {
     let n = x.len();
@@ -24,9 +33,7 @@ fn prefix_sums(x: &[f64]) -> f64 {
 #[test]
 fn a_local_buffer_written_then_read() {
     let x = [0.5, -1.0, 2.0, 0.3];
-    let (v, g) = prefix_sums_grad(&x);
-    assert_eq!(v, prefix_sums(&x));
-    check(prefix_sums, &x, &g);
+    value_and_gradient(prefix_sums, prefix_sums_grad, &x);
 }
 
 #[differentiate]
@@ -44,9 +51,7 @@ fn overwrite_in_place(x: &[f64]) -> f64 {
 #[test]
 fn elements_overwritten_many_times() {
     let x = [0.5, -0.8, 0.3];
-    let (v, g) = overwrite_in_place_grad(&x);
-    assert_eq!(v, overwrite_in_place(&x));
-    check(overwrite_in_place, &x, &g);
+    value_and_gradient(overwrite_in_place, overwrite_in_place_grad, &x);
 }
 
 #[differentiate]
@@ -348,9 +353,11 @@ fn fresh_buffers_every_iteration(x: &[f64]) -> f64 {
 #[test]
 fn fresh_buffers_of_other_lengths_every_iteration() {
     for x in [vec![0.4, -0.7, 0.9, 0.2, -0.3], vec![1.1, 0.3], vec![-0.6]] {
-        let (v, g) = fresh_buffers_every_iteration_grad(&x);
-        assert_eq!(v, fresh_buffers_every_iteration(&x));
-        check(fresh_buffers_every_iteration, &x, &g);
+        value_and_gradient(
+            fresh_buffers_every_iteration,
+            fresh_buffers_every_iteration_grad,
+            &x,
+        );
     }
 }
 
@@ -383,12 +390,8 @@ fn moved_into_rows(x: &[f64]) -> f64 {
 #[test]
 fn buffers_typed_by_their_path_or_moved_on() {
     let x = [0.4, -0.7, 0.9];
-    let (v, g) = typed_by_path_grad(&x);
-    assert_eq!(v, typed_by_path(&x));
-    check(typed_by_path, &x, &g);
-    let (v, g) = moved_into_rows_grad(&x);
-    assert_eq!(v, moved_into_rows(&x));
-    check(moved_into_rows, &x, &g);
+    value_and_gradient(typed_by_path, typed_by_path_grad, &x);
+    value_and_gradient(moved_into_rows, moved_into_rows_grad, &x);
 }
 
 /// `Σᵢ xᵢ·Σ bᵢ²` over buffers `bᵢ` of lengths 3, 1, 2, 3, 1, ..: a loop
@@ -413,9 +416,7 @@ fn renewed_buffers(x: &[f64]) -> f64 {
 #[test]
 fn buffers_renewed_in_place_of_longer_and_shorter_ones() {
     let x = [0.4, -0.7, 0.9, 0.2, -0.3, 1.1];
-    let (v, g) = renewed_buffers_grad(&x);
-    assert_eq!(v, renewed_buffers(&x));
-    check(renewed_buffers, &x, &g);
+    value_and_gradient(renewed_buffers, renewed_buffers_grad, &x);
 }
 
 /// A buffer moved into a list of rows, in a loop that is neither fused
@@ -440,9 +441,7 @@ fn rows_of_moved_buffers(x: &[f64]) -> f64 {
 #[test]
 fn buffers_moved_into_rows() {
     let x = [0.4, -0.7];
-    let (v, g) = rows_of_moved_buffers_grad(&x);
-    assert_eq!(v, rows_of_moved_buffers(&x));
-    check(rows_of_moved_buffers, &x, &g);
+    value_and_gradient(rows_of_moved_buffers, rows_of_moved_buffers_grad, &x);
 }
 
 /// Call results without a type put in rows (`vec![r.clone(), r]`, a
@@ -460,7 +459,5 @@ fn rows_of_call_results(x: &[f64]) -> f64 {
 #[test]
 fn call_results_in_rows() {
     let x = [0.4, -0.7, 0.9];
-    let (v, g) = rows_of_call_results_grad(&x);
-    assert_eq!(v, rows_of_call_results(&x));
-    check(rows_of_call_results, &x, &g);
+    value_and_gradient(rows_of_call_results, rows_of_call_results_grad, &x);
 }
