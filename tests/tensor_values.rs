@@ -13,6 +13,32 @@ fn matrix(p: &[f64]) -> Matrix {
     Matrix::from_rows(&[p[..3].to_vec(), p[3..].to_vec()])
 }
 
+/// The `rows`×3 matrix of the row-major `p`.
+fn rows_of_3(p: &[f64]) -> Matrix {
+    let rows: Vec<Vec<f64>> = p.chunks(3).map(<[f64]>::to_vec).collect();
+    Matrix::from_rows(&rows)
+}
+
+/// A generated `_grad` of a function of a matrix and a vector.
+type MatrixVectorGrad = fn(&Matrix, &Vector) -> (f64, (Matrix, Vector));
+
+/// The gradient of `f(a, x)`, a matrix with 3 columns (row-major `a`) and a
+/// vector, against central differences.
+#[track_caller]
+fn check_matrix_and_vector(
+    f: fn(&Matrix, &Vector) -> f64,
+    f_grad: MatrixVectorGrad,
+    a: &[f64],
+    x: &[f64],
+) {
+    let (_, (ga, gx)) = f_grad(&rows_of_3(a), &vector(x));
+    let mut g = ga[..].to_vec();
+    g.extend_from_slice(gx.as_slice());
+    let flat: Vec<f64> = a.iter().chain(x).copied().collect();
+    let n = a.len();
+    common::check(|p| f(&rows_of_3(&p[..n]), &vector(&p[n..])), &flat, &g);
+}
+
 const X: [f64; 3] = [0.4, -1.1, 0.8];
 const A: [f64; 6] = [0.3, -0.7, 1.2, 0.5, 0.9, -0.4];
 
@@ -168,16 +194,7 @@ fn call_results_take_their_shape_from_their_use() {
     ] {
         common::check(|p| f(&vector(p)), &X, g.as_slice());
     }
-    let x = [0.5, -0.2];
-    let (_, (ga, gx)) = matrix_results_grad(&matrix(&A), &vector(&x));
-    let flat: Vec<f64> = A.iter().chain(&x).copied().collect();
-    let mut g = ga[..].to_vec();
-    g.extend_from_slice(gx.as_slice());
-    common::check(
-        |p| matrix_results(&matrix(&p[..6]), &vector(&p[6..])),
-        &flat,
-        &g,
-    );
+    check_matrix_and_vector(matrix_results, matrix_results_grad, &A, &[0.5, -0.2]);
 }
 
 // ---- a vector computed for a call ---------------------------------------------
@@ -366,16 +383,7 @@ fn arithmetic_on_call_results() {
     let dot = |p: &[f64]| doubled(&vector(p)).dot(&seed);
     common::check(dot, &X, g.as_slice());
     let a = [0.3, -0.7, 1.2, 0.5, 0.9, -0.4, 0.2, 0.6, -1.0];
-    let m = |p: &[f64]| Matrix::from_rows(&[p[..3].to_vec(), p[3..6].to_vec(), p[6..9].to_vec()]);
-    let all: Vec<f64> = a.iter().chain(&X).copied().collect();
-    let (_, (ga, gx)) = derived_matrices_grad(&m(&a), &vector(&X));
-    let mut g: Vec<f64> = ga.as_slice().to_vec();
-    g.extend_from_slice(gx.as_slice());
-    common::check(
-        |p| derived_matrices(&m(&p[..9]), &vector(&p[9..])),
-        &all,
-        &g,
-    );
+    check_matrix_and_vector(derived_matrices, derived_matrices_grad, &a, &X);
 }
 
 /// A call's vector result under a primitive whose result is kept (`tanh`,
