@@ -10,7 +10,7 @@
 //! | lower | `lower` | syn → IR with structured control flow, variables renamed apart; shapes of locals |
 //! | exits | `exits` | `break`/`continue`/`return` → structured form |
 //! | activity | `activity`, `restores`, `replay`, `fuse`, `checkpoint` | active, needed, stable, hoisted variables; which overwrites are saved; which loops are replayed, fused or checkpointed |
-//! | reverse | `reverse`, `anf`, `commute` | forward sweep and reverse sweep of each statement; loops whose reverse code runs first to last |
+//! | reverse | `reverse`, `anf`, `held`, `commute` | forward sweep and reverse sweep of each statement; how values are held and borrowed; loops whose reverse code runs first to last |
 //! | parts | `parts`, `prune` | a body's pieces: adjoints and seeds, the sweeps, the value; for a `reverse` that discards the value, without the forward code only the value needs |
 //! | emit | `emit`, `pullback` | the `_vjp` and `_grad` functions; the pullback other differentiated functions call |
 //!
@@ -32,6 +32,7 @@ mod diagnostics;
 mod emit;
 mod exits;
 mod fuse;
+mod held;
 mod ir;
 mod lower;
 mod names;

@@ -19,6 +19,7 @@ mod iterators;
 mod loops;
 mod matching;
 mod no_grad;
+mod no_rule;
 mod outputs;
 mod shape;
 mod structs;
