@@ -1,7 +1,7 @@
 //! A fresh buffer bound in a loop, filled in the storage of the last
-//! iteration's: in the gradient that old value is dead (or already moved to
-//! a tape, which leaves an empty buffer), so it is cleared and filled
-//! instead of freed and allocated again.
+//! iteration's: where no save keeps that old value for the reverse sweep
+//! (a fused loop, say), it is dead, so it is cleared and filled instead of
+//! freed and allocated again.
 //!
 //! ```text
 //! for c in 0..n {                        for c in 0..n {
