@@ -19,6 +19,21 @@ fn rows_of_3(p: &[f64]) -> Matrix {
     Matrix::from_rows(&rows)
 }
 
+/// The gradient `f_grad` gives for a function of a vector, at `X`,
+/// against central differences.
+#[track_caller]
+fn check_at_x(f: fn(&Vector) -> f64, f_grad: fn(&Vector) -> (f64, Vector)) {
+    let (_, g) = f_grad(&vector(&X));
+    common::check(|p| f(&vector(p)), &X, g.as_slice());
+}
+
+/// The same for a function of the 2×3 matrix `A`.
+#[track_caller]
+fn check_at_a(f: fn(&Matrix) -> f64, f_grad: fn(&Matrix) -> (f64, Matrix)) {
+    let (_, g) = f_grad(&matrix(&A));
+    common::check(|p| f(&matrix(p)), &A, &g[..]);
+}
+
 /// A generated `_grad` of a function of a matrix and a vector.
 type MatrixVectorGrad = fn(&Matrix, &Vector) -> (f64, (Matrix, Vector));
 
@@ -67,10 +82,8 @@ fn compound_with_a_local(x: &Vector) -> f64 {
 
 #[test]
 fn updated_by_another_local_vector() {
-    let (_, g) = times_a_local_grad(&vector(&X));
-    common::check(|p| times_a_local(&vector(p)), &X, g.as_slice());
-    let (_, g) = compound_with_a_local_grad(&vector(&X));
-    common::check(|p| compound_with_a_local(&vector(p)), &X, g.as_slice());
+    check_at_x(times_a_local, times_a_local_grad);
+    check_at_x(compound_with_a_local, compound_with_a_local_grad);
 }
 
 // ---- an owned vector argument of an element-wise method ---------------------
@@ -92,10 +105,8 @@ fn owned_matrix_argument(a: &Matrix) -> f64 {
 
 #[test]
 fn element_wise_methods_with_owned_arguments() {
-    let (_, g) = owned_arguments_grad(&vector(&X));
-    common::check(|p| owned_arguments(&vector(p)), &X, g.as_slice());
-    let (_, g) = owned_matrix_argument_grad(&matrix(&A));
-    common::check(|p| owned_matrix_argument(&matrix(p)), &A, &g[..]);
+    check_at_x(owned_arguments, owned_arguments_grad);
+    check_at_a(owned_matrix_argument, owned_matrix_argument_grad);
 }
 
 // ---- `v += s` with a scalar `s` ------------------------------------------------
@@ -211,8 +222,7 @@ fn computed_arguments(x: &Vector) -> f64 {
 
 #[test]
 fn a_vector_computed_for_a_call() {
-    let (_, g) = computed_arguments_grad(&vector(&X));
-    common::check(|p| computed_arguments(&vector(p)), &X, g.as_slice());
+    check_at_x(computed_arguments, computed_arguments_grad);
 }
 
 // ---- references as operands: `v /= &w`, `-&v` ------------------------------
@@ -240,10 +250,8 @@ fn borrowed_matrix_operands(a: &Matrix) -> f64 {
 
 #[test]
 fn references_as_operands() {
-    let (_, g) = borrowed_operands_grad(&vector(&X));
-    common::check(|p| borrowed_operands(&vector(p)), &X, g.as_slice());
-    let (_, g) = borrowed_matrix_operands_grad(&matrix(&A));
-    common::check(|p| borrowed_matrix_operands(&matrix(p)), &A, &g[..]);
+    check_at_x(borrowed_operands, borrowed_operands_grad);
+    check_at_a(borrowed_matrix_operands, borrowed_matrix_operands_grad);
 }
 
 // ---- call results without a type, in more uses ------------------------------
@@ -299,8 +307,7 @@ fn matrix_call_in_place(a: &Matrix) -> f64 {
 
 #[test]
 fn call_results_in_operators_and_updates() {
-    let (_, g) = call_results_in_operators_grad(&vector(&X));
-    common::check(|p| call_results_in_operators(&vector(p)), &X, g.as_slice());
+    check_at_x(call_results_in_operators, call_results_in_operators_grad);
     let seed = vector(&[0.5, -1.0, 2.0]);
     let mut g = Vector::zeros(3);
     returned_vjp(&vector(&X), &seed, &mut g);
@@ -375,8 +382,7 @@ fn derived_matrices(a: &Matrix, x: &Vector) -> f64 {
 
 #[test]
 fn arithmetic_on_call_results() {
-    let (_, g) = derived_values_grad(&vector(&X));
-    common::check(|p| derived_values(&vector(p)), &X, g.as_slice());
+    check_at_x(derived_values, derived_values_grad);
     let seed = vector(&[0.5, -1.0, 2.0]);
     let mut g = Vector::zeros(3);
     doubled_vjp(&vector(&X), &seed, &mut g);
@@ -407,10 +413,8 @@ fn kept_primitives_of_call_results(x: &Vector) -> f64 {
 
 #[test]
 fn kept_primitives_on_call_results() {
-    let (_, g) = kept_primitives_of_call_results_grad(&vector(&X));
-    common::check(
-        |p| kept_primitives_of_call_results(&vector(p)),
-        &X,
-        g.as_slice(),
+    check_at_x(
+        kept_primitives_of_call_results,
+        kept_primitives_of_call_results_grad,
     );
 }
